@@ -1,0 +1,58 @@
+/*
+ * Simulator control: configure, boot and tear down one simulated L4 system.
+ * Servers never include this; only the code that starts a system does.
+ */
+#ifndef L4SIM_L4SIM_H
+#define L4SIM_L4SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Returned by l4sim_run when the system could not boot (the reason goes to stderr). */
+#define L4SIM_BOOT_FAILED (-0x4c34) /* "L4" */
+
+/* One trace line, without the newline. May be called from a signal handler. */
+typedef void (*l4sim_trace_fn)(const char *line, size_t len, void *ctx);
+
+struct l4sim_config {
+    unsigned max_threads;      /* thread numbers available to user threads */
+    size_t phys_mem_size;      /* simulated RAM in bytes */
+    size_t user_stack_size;    /* stack l4sim_run gives the root thread */
+    int trace_fd;              /* trace lines are written here; -1 for none */
+    l4sim_trace_fn trace_sink; /* and/or handed to this function */
+    void *trace_ctx;
+};
+
+/*
+ * Fill in defaults, then apply the environment: L4SIM_TRACE=1 writes the
+ * trace to stderr, L4SIM_TRACE=FILE to that file's descriptor (the caller
+ * owns it).
+ */
+void l4sim_config_init(struct l4sim_config *cfg);
+
+/*
+ * Boot the kernel and sigma0, run root(arg) as the root server's first
+ * thread, and return its result once it returns. Every thread, mapping,
+ * descriptor and allocation of the system is released before returning, so
+ * l4sim_run may be called again. Only one system runs at a time per process.
+ */
+int l4sim_run(const struct l4sim_config *cfg, int (*root)(void *arg), void *arg);
+
+/* Summary of the last (or current) run. */
+struct l4sim_stats {
+    uint64_t ipc_count;       /* completed message transfers */
+    uint64_t trace_events;    /* events emitted through the trace seam */
+    uint64_t trace_hash;      /* FNV-1a over every trace line, in order */
+    uint64_t threads_created; /* L4 threads created, sigma0 and root included */
+};
+void l4sim_get_stats(struct l4sim_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* L4SIM_L4SIM_H */
