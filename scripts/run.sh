@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# One entry point for setting up, building, demonstrating and testing l4sim.
+# `scripts/run.sh test` is the project's test command (CI runs it via .ci/run);
+# `scripts/run.sh help` lists the subcommands.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+JOBS="$(nproc 2>/dev/null || echo 2)"
+
+# Debian 12 packages the build and every test pass need. clang and
+# libclang-rt-14-dev are for the libFuzzer/sanitizer builds.
+PACKAGES=(build-essential cmake pkg-config libelf-dev libcmocka-dev valgrind clang
+          libclang-rt-14-dev)
+
+# Valgrind options for the memcheck pass. --error-exitcode turns any reported
+# error, including a definite leak, into a failing test; ctest's own defect
+# count is checked as well (see memcheck_pass).
+VALGRIND_OPTS="--error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite"
+VALGRIND_OPTS+=" --track-origins=no --suppressions=$ROOT/tests/valgrind.supp"
+# Tests carrying one of these ctest labels are left out of the valgrind pass:
+# `slow` ones would take too long 20-50x slower, `no-valgrind` ones run other
+# programs (compilers, cmake, the bench) whose memory is not ours to check.
+VALGRIND_EXCLUDE_LABELS='^(slow|no-valgrind)$'
+
+log() { printf '==> %s\n' "$*"; }
+die() {
+    printf 'error: %s\n' "$*" >&2
+    exit 1
+}
+
+cmd_setup() {
+    local missing=() p status
+    for p in "${PACKAGES[@]}"; do
+        status="$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)"
+        if [[ "$status" != "install ok installed" ]]; then
+            missing+=("$p")
+        fi
+    done
+    if ((${#missing[@]} == 0)); then
+        log "setup: all packages present"
+        return 0
+    fi
+    local install_cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+    if [[ "$(id -u)" != 0 ]]; then
+        printf 'error: missing Debian packages: %s\n' "${missing[*]}" >&2
+        printf 'run as root:\n  apt-get update && %s\n' "$install_cmd" >&2
+        exit 1
+    fi
+    log "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update </dev/null
+    apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
+}
+
+# configure_and_build DIR [cmake -D options...]
+configure_and_build() {
+    local dir="$1"
+    shift
+    cmake -S "$ROOT" -B "$ROOT/$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" &&
+        cmake --build "$ROOT/$dir" -j"$JOBS"
+}
+
+cmd_build() {
+    log "build: build/ (RelWithDebInfo, -Werror)"
+    configure_and_build build -DL4SIM_WERROR=ON
+}
+
+cmd_demo() {
+    cmd_setup
+    cmd_build
+    local bin="$ROOT/build/sim/l4sim"
+    [[ -x "$bin" ]] || die "$bin was not built: the l4sim command does not exist yet (see sim/)"
+    log "demo: $bin demo"
+    "$bin" demo
+}
+
+# Results of each pass, for the summary: parallel arrays.
+PASS_NAMES=()
+PASS_PASSED=()
+PASS_FAILED=()
+PASS_SECONDS=()
+PASS_NOTES=()
+
+record() { # record NAME PASSED FAILED SECONDS NOTE
+    PASS_NAMES+=("$1")
+    PASS_PASSED+=("$2")
+    PASS_FAILED+=("$3")
+    PASS_SECONDS+=("$4")
+    PASS_NOTES+=("$5")
+}
+
+# ctest_counts LOG: prints "TOTAL FAILED" from ctest's summary line, or
+# nothing when ctest printed none (no tests, or it did not get that far).
+ctest_counts() {
+    sed -n 's/^[0-9]*% tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\).*/\2 \1/p' \
+        "$1" | tail -n 1
+}
+
+# ctest_pass NAME DIR [ctest options...]: run ctest in DIR and record it.
+ctest_pass() {
+    local name="$1" dir="$2"
+    shift 2
+    local logf="$ROOT/$dir/ctest-$name.log" start=$SECONDS rc=0
+    log "$name: ctest in $dir/"
+    (cd "$ROOT/$dir" && ctest --output-on-failure -j"$JOBS" "$@") </dev/null 2>&1 |
+        tee "$logf" || rc=$?
+    local counts total failed
+    counts="$(ctest_counts "$logf")"
+    if [[ -n "$counts" ]]; then
+        read -r total failed <<<"$counts"
+    else
+        total=0 failed=0
+        ((rc == 0)) || failed=1 # ctest itself failed before running tests
+    fi
+    ((rc == 0 || failed > 0)) || failed=1
+    record "$name" $((total - failed)) "$failed" $((SECONDS - start)) "$dir/"
+}
+
+# The build/ tree's suite once more, every test run under valgrind memcheck.
+memcheck_pass() {
+    local dir=build name="valgrind"
+    local bdir="$ROOT/$dir" logf="$ROOT/$dir/ctest-valgrind.log" start=$SECONDS rc=0
+    log "$name: ctest -T memcheck in $dir/ (labels slow, no-valgrind excluded)"
+    # ctest -T wants a DartConfiguration.tcl (written by include(CTest), which
+    # this project does not use); a minimal one silences its complaints.
+    [[ -f "$bdir/DartConfiguration.tcl" ]] ||
+        printf 'SourceDirectory: %s\nBuildDirectory: %s\n' "$ROOT" "$bdir" \
+            >"$bdir/DartConfiguration.tcl"
+    rm -f "$bdir"/Testing/Temporary/MemoryChecker.*.log
+    (cd "$bdir" && ctest -T memcheck -j"$JOBS" -LE "$VALGRIND_EXCLUDE_LABELS" \
+        --overwrite MemoryCheckCommand="$(command -v valgrind)" \
+        --overwrite MemoryCheckCommandOptions="$VALGRIND_OPTS" \
+        --overwrite MemoryCheckSuppressionFile="$ROOT/tests/valgrind.supp") </dev/null 2>&1 |
+        tee "$logf" || rc=$?
+
+    # A test fails when ctest says so (valgrind's --error-exitcode) or when
+    # ctest counted defects for it; both are collected by name so nothing is
+    # counted twice.
+    local counts total=0 failed_names
+    counts="$(ctest_counts "$logf")"
+    [[ -z "$counts" ]] || read -r total _ <<<"$counts"
+    failed_names="$( (
+        sed -n 's/^[[:space:]]*[0-9]* - \([^ ]*\) (.*/\1/p' "$logf"
+        sed -n 's/^.*MemCheck: #[0-9]*: \([^ ]*\) .*Defects: [1-9].*/\1/p' "$logf"
+    ) | sort -u)"
+    local failed=0
+    [[ -z "$failed_names" ]] || failed=$(wc -l <<<"$failed_names")
+    if [[ -z "$counts" && $rc -ne 0 ]]; then
+        failed=1
+    fi
+    # Valgrind writes to per-test log files, not the test output: show the
+    # reports of every test that had errors.
+    local f
+    for f in "$bdir"/Testing/Temporary/MemoryChecker.*.log; do
+        [[ -e "$f" ]] || continue
+        if grep -q 'ERROR SUMMARY: [1-9]' "$f"; then
+            printf '\n---- %s ----\n' "$f"
+            head -n 200 "$f"
+        fi
+    done
+    record "$name" $((total - failed)) "$failed" $((SECONDS - start)) "$dir/ memcheck"
+}
+
+build_failed() { # build_failed NAME DIR START
+    record "$1" 0 1 $((SECONDS - $3)) "$2/: BUILD FAILED"
+}
+
+print_summary() {
+    local i passed=0 failed=0
+    printf '\n==================== l4sim test summary ====================\n'
+    for i in "${!PASS_NAMES[@]}"; do
+        printf '  %-10s %4d passed, %4d failed  %5ds  %s\n' "${PASS_NAMES[$i]}" \
+            "${PASS_PASSED[$i]}" "${PASS_FAILED[$i]}" "${PASS_SECONDS[$i]}" "${PASS_NOTES[$i]}"
+        passed=$((passed + PASS_PASSED[i]))
+        failed=$((failed + PASS_FAILED[i]))
+    done
+    printf '=============================================================\n'
+    printf '%d passed, %d failed\n' "$passed" "$failed"
+    ((failed == 0))
+}
+
+cmd_test() {
+    cmd_setup
+    local start
+
+    # 1. The plain suite, in the same tree `build` and `demo` use.
+    start=$SECONDS
+    if cmd_build; then
+        ctest_pass tests build
+        # 2. The same binaries under valgrind.
+        memcheck_pass
+    else
+        build_failed tests build "$start"
+    fi
+
+    # 3. AddressSanitizer + UndefinedBehaviorSanitizer. No -Werror here: GCC
+    # warns differently with instrumentation, and build/ already enforces it.
+    start=$SECONDS
+    log "asan: build-asan/ (address,undefined)"
+    if configure_and_build build-asan -DL4SIM_SANITIZE=address,undefined -DL4SIM_WERROR=OFF; then
+        ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}" \
+            UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}" \
+            ctest_pass asan+ubsan build-asan
+    else
+        build_failed asan+ubsan build-asan "$start"
+    fi
+
+    print_summary
+}
+
+cmd_tsan() {
+    cmd_setup
+    local start=$SECONDS
+    log "tsan: build-tsan/ (thread)"
+    if configure_and_build build-tsan -DL4SIM_SANITIZE=thread -DL4SIM_WERROR=OFF; then
+        TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:${TSAN_OPTIONS:-}" \
+            ctest_pass tsan build-tsan
+    else
+        build_failed tsan build-tsan "$start"
+    fi
+    print_summary
+}
+
+cmd_clean() {
+    log "clean: removing build trees"
+    rm -rf "$ROOT/build" "$ROOT/build-asan" "$ROOT/build-tsan"
+}
+
+usage() {
+    cat <<EOF
+usage: scripts/run.sh COMMAND
+  setup   install the Debian packages the project needs (apt-get, as root)
+  build   configure and build build/ (RelWithDebInfo, -Werror)
+  demo    setup + build + run build/sim/l4sim demo
+  test    setup + build + ctest, the same under valgrind memcheck, and an
+          ASan+UBSan build in build-asan/ with ctest; ends "N passed, N failed"
+  tsan    setup + ThreadSanitizer build in build-tsan/ with ctest
+  clean   remove build/, build-asan/ and build-tsan/
+EOF
+}
+
+case "${1:-help}" in
+setup) cmd_setup ;;
+build) cmd_build ;;
+demo) cmd_demo ;;
+test) cmd_test ;;
+tsan) cmd_tsan ;;
+clean) cmd_clean ;;
+help | -h | --help) usage ;;
+*)
+    usage >&2
+    exit 2
+    ;;
+esac
