@@ -1,0 +1,62 @@
+/*
+ * The interface between l4sim-bench's driver (main.c) and its entry
+ * families (baseline.c, later ipc.c): parameters, entries, timing helpers.
+ */
+#ifndef L4SIM_BENCH_BENCH_H
+#define L4SIM_BENCH_BENCH_H
+
+#include <stddef.h>
+
+#include "stats.h"
+
+enum bench_placement { BENCH_SAME, BENCH_SPLIT };
+
+struct bench_params {
+    enum bench_placement placement;
+    /*
+     * CPUs for the initiating side (cpu[0]) and the answering side (cpu[1])
+     * of a round trip: equal for BENCH_SAME, distinct for BENCH_SPLIT.
+     */
+    int cpu[2];
+    unsigned long iters;  /* timed operations, a multiple of batch */
+    unsigned long batch;  /* operations per sample */
+    unsigned long warmup; /* untimed operations run first */
+};
+
+/* Operations the answering side must serve: warm-up plus timed ones. */
+static inline unsigned long bench_total_ops(const struct bench_params *p)
+{
+    return p->warmup + p->iters;
+}
+
+struct bench_entry {
+    const char *name; /* as on the command line and in the JSON output */
+    const char *what; /* one line for --list */
+    /*
+     * Measure: add one sample per batch to *s, each the cost of one
+     * operation in ns. Returns 0, or -1 after saying why on stderr.
+     */
+    int (*run)(const struct bench_params *p, struct bench_samples *s);
+};
+
+/* A family is one bench/<family>.c; main.c lists the families. */
+struct bench_family {
+    const struct bench_entry *entries;
+    size_t count;
+};
+
+extern const struct bench_family bench_baseline;
+
+/* Pin the calling thread to one CPU. Returns 0, or -1 after saying why. */
+int bench_pin_self(int cpu);
+
+/*
+ * The timing loop for an entry's initiating side: p->warmup untimed calls of
+ * op(ctx), then p->iters timed ones in batches of p->batch, each batch timed
+ * with CLOCK_MONOTONIC so the clock's own cost is spread over the batch.
+ * Stops at the first op that returns non-zero and returns -1.
+ */
+int bench_time_ops(const struct bench_params *p, struct bench_samples *s, int (*op)(void *ctx),
+                   void *ctx);
+
+#endif /* L4SIM_BENCH_BENCH_H */
