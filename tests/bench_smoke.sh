@@ -7,7 +7,8 @@ bench=$1
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-entry='^\{"name":"[a-z0-9_]+","placement":"(same|split)","median_ns":[0-9]+,"p99_ns":[0-9]+,"iters":[0-9]+\}$'
+entry='^\{"name":"[a-z0-9_]+","placement":"(same|split)",'
+entry=$entry'"median_ns":[0-9]+,"p99_ns":[0-9]+,"iters":[0-9]+\}$'
 ratio='^\{"name":"[a-z0-9_]+","placement":"(same|split)","ratio":[0-9]+\.[0-9]+\}$'
 
 check() { # check PLACEMENT
