@@ -67,21 +67,19 @@ unsigned long long l4sim_sys_system_clock(void);
 void l4sim_sys_thread_switch(unsigned long dest);
 unsigned long l4sim_sys_schedule(unsigned long dest, unsigned long time_control,
                                  unsigned long processor_control, unsigned long prio_control,
-                                 unsigned long preemption_control,
-                                 unsigned long *old_time_control);
+                                 unsigned long preemption_control, unsigned long *old_time_control);
 /* Returns the received tag (MR0); the partner's ID is stored in *from. */
-unsigned long l4sim_sys_ipc(unsigned long to, unsigned long from_specifier,
-                            unsigned long timeouts, unsigned long *from);
-unsigned long l4sim_sys_lipc(unsigned long to, unsigned long from_specifier,
-                             unsigned long timeouts, unsigned long *from);
+unsigned long l4sim_sys_ipc(unsigned long to, unsigned long from_specifier, unsigned long timeouts,
+                            unsigned long *from);
+unsigned long l4sim_sys_lipc(unsigned long to, unsigned long from_specifier, unsigned long timeouts,
+                             unsigned long *from);
 void l4sim_sys_unmap(unsigned long control);
 unsigned long l4sim_sys_space_control(unsigned long space_specifier, unsigned long control,
                                       unsigned long kip_area, unsigned long utcb_area,
                                       unsigned long redirector, unsigned long *old_control);
 unsigned long l4sim_sys_processor_control(unsigned long processor_no,
                                           unsigned long internal_frequency,
-                                          unsigned long external_frequency,
-                                          unsigned long voltage);
+                                          unsigned long external_frequency, unsigned long voltage);
 unsigned long l4sim_sys_memory_control(unsigned long control, const unsigned long attributes[4]);
 
 #ifdef __cplusplus

@@ -23,14 +23,14 @@ struct l4sim_config {
     size_t phys_mem_size;      /* simulated RAM in bytes */
     size_t user_stack_size;    /* stack l4sim_run gives the root thread */
     int trace_fd;              /* trace lines are written here; -1 for none */
+    const char *trace_path;    /* or appended to this file, opened for the run */
     l4sim_trace_fn trace_sink; /* and/or handed to this function */
     void *trace_ctx;
 };
 
 /*
  * Fill in defaults, then apply the environment: L4SIM_TRACE=1 writes the
- * trace to stderr, L4SIM_TRACE=FILE to that file's descriptor (the caller
- * owns it).
+ * trace to stderr, any other value names a file to append it to.
  */
 void l4sim_config_init(struct l4sim_config *cfg);
 

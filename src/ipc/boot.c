@@ -1,0 +1,194 @@
+/*
+ * Booting and tearing down one simulated system: configuration, the KIP,
+ * sigma0 and the root thread, then waiting for the root function and
+ * releasing everything the run created.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kernel.h"
+
+#define SIGMA0_STACK_SIZE (64UL << 10)
+#define MAX_THREADS_LIMIT (1UL << 20)
+
+static _Atomic bool system_running;
+static struct l4sim_stats last_stats;
+
+/* What the root thread runs, handed over from l4sim_run. */
+static int (*boot_root_fn)(void *);
+static void *boot_root_arg;
+static void *root_stack, *sigma0_stack;
+static int trace_file = -1;
+
+KERNEL_API void l4sim_config_init(struct l4sim_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->max_threads = 1024;
+    cfg->phys_mem_size = 256UL << 20;
+    cfg->user_stack_size = 1UL << 20;
+    cfg->trace_fd = -1;
+    const char *trace = getenv("L4SIM_TRACE");
+    if (trace && (!strcmp(trace, "1") || !strcmp(trace, "stderr")))
+        cfg->trace_fd = 2;
+    else if (trace && *trace && strcmp(trace, "0") != 0)
+        cfg->trace_path = trace;
+}
+
+static void root_entry(void *kip)
+{
+    (void) kip;
+    kernel.root_result = boot_root_fn(boot_root_arg);
+    atomic_store_explicit(&kernel.root_done, 1, memory_order_release);
+    sched_futex_wake(&kernel.root_done, 1);
+}
+
+void boot_root_gone(void)
+{
+    uint32_t expected = 0;
+    if (atomic_compare_exchange_strong(&kernel.root_done, &expected, 2))
+        sched_futex_wake(&kernel.root_done, 1);
+}
+
+static bool config_valid(const struct l4sim_config *cfg)
+{
+    if (cfg->max_threads < 3 || cfg->max_threads > MAX_THREADS_LIMIT) {
+        fprintf(stderr, "l4sim: max_threads must be between 3 and %lu (got %u)\n",
+                MAX_THREADS_LIMIT, cfg->max_threads);
+        return false;
+    }
+    if (cfg->user_stack_size < 16384) {
+        fprintf(stderr, "l4sim: user_stack_size must be at least 16 KiB (got %zu)\n",
+                cfg->user_stack_size);
+        return false;
+    }
+    return true;
+}
+
+static struct space *boot_space(void)
+{
+    struct space *s = space_alloc();
+    word_t err;
+    /* The same layout for every boot space: KIP at 4 KiB, 1024 UTCBs at 1 MiB. */
+    if (s && !space_set_areas(s, 0x1000UL | (12UL << 4), 0x100000UL | (20UL << 4), &err)) {
+        s->live = false;
+        return NULL;
+    }
+    if (s)
+        trace_event(TR_SPACE_CREATE, ID_NIL, ID_NIL, 0, NULL);
+    return s;
+}
+
+static void teardown(void)
+{
+    threads_kill_all();
+    trace_event(TR_SHUTDOWN, ID_NIL, ID_NIL, 0, NULL);
+    last_stats.ipc_count = atomic_load(&kernel.ipc_count);
+    last_stats.trace_events = trace_count();
+    last_stats.trace_hash = trace_hash();
+    last_stats.threads_created = atomic_load(&kernel.threads_created);
+    trace_shutdown();
+    spaces_free_all();
+    kip_free();
+    free(kernel.tcbs);
+    free(kernel.spaces);
+    free(root_stack);
+    free(sigma0_stack);
+    root_stack = sigma0_stack = NULL;
+    if (trace_file >= 0)
+        close(trace_file);
+    trace_file = -1;
+    kernel.tcbs = NULL;
+    kernel.spaces = NULL;
+    kernel.booted = false;
+}
+
+static bool boot(const struct l4sim_config *cfg)
+{
+    memset(&kernel, 0, sizeof(kernel));
+    kernel.cfg = *cfg;
+    if (cfg->trace_path) {
+        trace_file = open(cfg->trace_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (trace_file < 0) {
+            perror(cfg->trace_path);
+            return false;
+        }
+        if (kernel.cfg.trace_fd < 0)
+            kernel.cfg.trace_fd = trace_file;
+    }
+    clock_boot();
+    trace_boot(&kernel.cfg);
+    kernel.tcb_count = THREADNO_USER_BASE + cfg->max_threads;
+    kernel.tcbs = calloc(kernel.tcb_count, sizeof(struct tcb));
+    kernel.space_count = cfg->max_threads;
+    kernel.spaces = calloc(kernel.space_count, sizeof(struct space));
+    sigma0_stack = malloc(SIGMA0_STACK_SIZE);
+    root_stack = malloc(cfg->user_stack_size);
+    if (!kernel.tcbs || !kernel.spaces || !sigma0_stack || !root_stack || kip_build() != 0) {
+        fprintf(stderr, "l4sim: out of host memory while booting\n");
+        return false;
+    }
+    kernel.booted = true;
+    thread_install_signals();
+    trace_event(TR_BOOT, ID_NIL, ID_NIL, 0, "l4sim X.2");
+
+    struct space *sigma0_space = boot_space();
+    kernel.root_space = boot_space();
+    if (!sigma0_space || !kernel.root_space) {
+        fprintf(stderr, "l4sim: cannot create the boot spaces\n");
+        return false;
+    }
+    word_t sigma0_sp = (word_t) sigma0_stack + SIGMA0_STACK_SIZE;
+    word_t root_sp = (word_t) root_stack + cfg->user_stack_size;
+    if (!thread_create_boot(THREADNO_SIGMA0, sigma0_space, ID_NIL, (word_t) sigma0_main,
+                            sigma0_sp) ||
+        !thread_create_boot(THREADNO_ROOT, kernel.root_space, id_make(THREADNO_SIGMA0, 1),
+                            (word_t) root_entry, root_sp)) {
+        fprintf(stderr, "l4sim: cannot start sigma0 and the root thread\n");
+        return false;
+    }
+    return true;
+}
+
+KERNEL_API int l4sim_run(const struct l4sim_config *cfg, int (*root)(void *arg), void *arg)
+{
+    if (!cfg || !root) {
+        fprintf(stderr, "l4sim_run: needs a configuration and a root function\n");
+        return L4SIM_BOOT_FAILED;
+    }
+    if (!config_valid(cfg))
+        return L4SIM_BOOT_FAILED;
+    if (atomic_exchange(&system_running, true)) {
+        fprintf(stderr, "l4sim_run: a system is already running in this process\n");
+        return L4SIM_BOOT_FAILED;
+    }
+    boot_root_fn = root;
+    boot_root_arg = arg;
+    int result = L4SIM_BOOT_FAILED;
+    if (boot(cfg)) {
+        uint32_t done;
+        while ((done = atomic_load_explicit(&kernel.root_done, memory_order_acquire)) == 0)
+            sched_futex_wait(&kernel.root_done, 0);
+        if (done == 1)
+            result = kernel.root_result;
+        else
+            fprintf(stderr, "l4sim: the root thread was deleted before its function returned\n");
+    }
+    teardown();
+    atomic_store(&system_running, false);
+    return result;
+}
+
+KERNEL_API void l4sim_get_stats(struct l4sim_stats *out)
+{
+    if (kernel.booted) {
+        out->ipc_count = atomic_load(&kernel.ipc_count);
+        out->trace_events = trace_count();
+        out->trace_hash = trace_hash();
+        out->threads_created = atomic_load(&kernel.threads_created);
+    } else {
+        *out = last_stats;
+    }
+}

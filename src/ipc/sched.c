@@ -1,0 +1,86 @@
+/*
+ * The scheduler seam, free-running flavour: every block and every wake of
+ * an L4 thread goes through here, on futexes. Deterministic mode replaces
+ * this file's policy; nothing else in the kernel may sleep on its own.
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kernel.h"
+
+static long futex(_Atomic uint32_t *word, int op, uint32_t val, const struct timespec *ts)
+{
+    return syscall(SYS_futex, (uint32_t *) word, op, val, ts, NULL, 0);
+}
+
+void sched_futex_wait(_Atomic uint32_t *word, uint32_t val)
+{
+    futex(word, FUTEX_WAIT_PRIVATE, val, NULL);
+}
+
+void sched_futex_wake(_Atomic uint32_t *word, int count)
+{
+    futex(word, FUTEX_WAKE_PRIVATE, (uint32_t) count, NULL);
+}
+
+uint32_t sched_wake_seq(struct tcb *self)
+{
+    return atomic_load_explicit(&self->wake_seq, memory_order_acquire);
+}
+
+/*
+ * Sleep until sched_wake(self) or the deadline. The caller read seen_seq
+ * with sched_wake_seq() before checking its wait condition, so a wake that
+ * races with going to sleep is never lost.
+ */
+enum block_result sched_block(struct tcb *self, uint32_t seen_seq, uint64_t deadline_us)
+{
+    if (deadline_us == DEADLINE_NEVER) {
+        futex(&self->wake_seq, FUTEX_WAIT_PRIVATE, seen_seq, NULL);
+        return BLOCK_WOKEN;
+    }
+    uint64_t now = clock_now_us();
+    if (deadline_us <= now)
+        return BLOCK_TIMEOUT;
+    uint64_t left = deadline_us - now;
+    struct timespec ts = {.tv_sec = (time_t) (left / 1000000),
+                          .tv_nsec = (long) (left % 1000000) * 1000};
+    if (futex(&self->wake_seq, FUTEX_WAIT_PRIVATE, seen_seq, &ts) < 0 && errno == ETIMEDOUT)
+        return BLOCK_TIMEOUT;
+    return BLOCK_WOKEN;
+}
+
+void sched_wake(struct tcb *t)
+{
+    atomic_fetch_add_explicit(&t->wake_seq, 1, memory_order_release);
+    futex(&t->wake_seq, FUTEX_WAKE_PRIVATE, 1, NULL);
+}
+
+void sched_yield_cpu(void)
+{
+    sched_yield();
+}
+
+void klock_acquire(struct klock *l)
+{
+    uint32_t c = 0;
+    if (atomic_compare_exchange_strong_explicit(&l->word, &c, 1, memory_order_acquire,
+                                                memory_order_relaxed))
+        return;
+    if (c != 2)
+        c = atomic_exchange_explicit(&l->word, 2, memory_order_acquire);
+    while (c != 0) {
+        sched_futex_wait(&l->word, 2);
+        c = atomic_exchange_explicit(&l->word, 2, memory_order_acquire);
+    }
+}
+
+void klock_release(struct klock *l)
+{
+    if (atomic_exchange_explicit(&l->word, 0, memory_order_release) == 2)
+        sched_futex_wake(&l->word, 1);
+}

@@ -1,0 +1,129 @@
+/*
+ * The system-call entry points: one per X.2 system call, each entering the
+ * kernel on the calling thread, doing its work in the file that owns it,
+ * and leaving through kernel_exit (where halts and kills take effect).
+ */
+#include <string.h>
+
+#include "kernel.h"
+
+__thread struct l4sim_utcb *l4sim_current_utcb KERNEL_API
+    __attribute__((tls_model("initial-exec"))) = &kernel.orphan_utcb;
+
+/* Calls from a host thread that is not an L4 thread fail softly. */
+#define ENTER_OR(fail_value)                                                                       \
+    struct tcb *self = kernel_enter();                                                             \
+    if (!self)                                                                                     \
+        return fail_value;
+
+KERNEL_API word_t l4sim_sys_ipc(word_t to, word_t from_spec, word_t timeouts, word_t *from)
+{
+    struct tcb *self = kernel_enter();
+    if (!self) {
+        *from = ID_NIL;
+        kernel.orphan_utcb.error_code = IPCERR_NOPARTNER;
+        return TAG_ERROR_FLAG;
+    }
+    word_t tag = ipc_do(self, to, from_spec, timeouts, from);
+    kernel_exit(self);
+    return tag;
+}
+
+/* Local IPC takes the same path: the kernel is in the same process anyway. */
+KERNEL_API word_t l4sim_sys_lipc(word_t to, word_t from_spec, word_t timeouts, word_t *from)
+{
+    return l4sim_sys_ipc(to, from_spec, timeouts, from);
+}
+
+KERNEL_API word_t l4sim_sys_thread_control(word_t dest, word_t space_spec, word_t scheduler,
+                                           word_t pager, word_t utcb_location)
+{
+    ENTER_OR(0);
+    word_t r = thread_control(self, dest, space_spec, scheduler, pager, utcb_location);
+    kernel_exit(self);
+    return r;
+}
+
+KERNEL_API word_t l4sim_sys_space_control(word_t space_spec, word_t control, word_t kip_area,
+                                          word_t utcb_area, word_t redirector, word_t *old_control)
+{
+    ENTER_OR(0);
+    word_t r;
+    if (self->space != kernel.root_space) {
+        self->utcb->error_code = 1; /* L4_ErrNoPrivilege */
+        *old_control = 0;
+        r = 0;
+    } else {
+        klock_acquire(&kernel.control_lock);
+        r = space_control(self, space_spec, control, kip_area, utcb_area, redirector, old_control);
+        klock_release(&kernel.control_lock);
+    }
+    kernel_exit(self);
+    return r;
+}
+
+KERNEL_API unsigned long long l4sim_sys_system_clock(void)
+{
+    struct tcb *self = kernel_enter();
+    unsigned long long now = clock_now_us();
+    if (self)
+        kernel_exit(self);
+    return now;
+}
+
+KERNEL_API word_t l4sim_sys_processor_control(word_t processor_no, word_t internal_frequency,
+                                              word_t external_frequency, word_t voltage)
+{
+    (void) internal_frequency;
+    (void) external_frequency;
+    (void) voltage;
+    ENTER_OR(0);
+    word_t r = 1;
+    if (self->space != kernel.root_space) {
+        self->utcb->error_code = 1;
+        r = 0;
+    } else if (processor_no != 0) {
+        self->utcb->error_code = 5; /* L4_ErrInvalidParam: one simulated processor */
+        r = 0;
+    }
+    kernel_exit(self);
+    return r;
+}
+
+/* Cache attributes mean nothing to a simulator; only privilege is checked. */
+KERNEL_API word_t l4sim_sys_memory_control(word_t control, const word_t attributes[4])
+{
+    (void) control;
+    (void) attributes;
+    ENTER_OR(0);
+    word_t r = 1;
+    if (self->space != kernel.root_space) {
+        self->utcb->error_code = 1;
+        r = 0;
+    }
+    kernel_exit(self);
+    return r;
+}
+
+/* Mappings arrive with the address-space work; there is nothing to revoke yet. */
+KERNEL_API void l4sim_sys_unmap(word_t control)
+{
+    (void) control;
+    struct tcb *self = kernel_enter();
+    if (self)
+        kernel_exit(self);
+}
+
+KERNEL_API void *l4sim_sys_kernel_interface(word_t *api_version, word_t *api_flags,
+                                            word_t *kernel_id)
+{
+    const word_t *kip = kernel.kip;
+    if (!kip) {
+        *api_version = *api_flags = *kernel_id = 0;
+        return NULL;
+    }
+    *api_version = kip_word(KIP_API_VERSION);
+    *api_flags = kip_word(KIP_API_FLAGS);
+    *kernel_id = kip_kernel_id();
+    return kernel.kip;
+}

@@ -1,0 +1,469 @@
+/*
+ * Threads: ThreadControl, the host pthread behind every active L4 thread,
+ * the X.2 start protocol, halting, and killing. A thread's own host thread
+ * is the only one that changes its IPC state on its way out.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+
+#include "kernel.h"
+
+#define HOST_STACK_SIZE       (512UL << 10)
+#define ERR_NO_PRIVILEGE      1
+#define ERR_INVALID_THREAD    2
+#define ERR_INVALID_SPACE     3
+#define ERR_INVALID_SCHEDULER 4
+#define ERR_UTCB_AREA         6
+#define ERR_NO_MEM            8
+#define DEFAULT_PRIORITY      100
+#define DEFAULT_TIMESLICE_CTL 0x3e800000UL /* 10 ms timeslice, total quantum never */
+
+static int kick_signal(void)
+{
+    return SIGRTMIN + 3;
+}
+
+/* ------------------------------------------------------ kernel entry/exit */
+
+struct tcb *kernel_enter(void)
+{
+    struct tcb *t = current_tcb;
+    if (t)
+        atomic_store_explicit(&t->run, RUN_KERNEL, memory_order_seq_cst);
+    return t;
+}
+
+/* Wait while halted; on return the thread may run user code again. */
+static void halt_here(struct tcb *self, int run_state_while_halted)
+{
+    atomic_store_explicit(&self->run, run_state_while_halted, memory_order_seq_cst);
+    trace_event(TR_THREAD_HALT, self->id, ID_NIL, 0, NULL);
+    for (;;) {
+        uint32_t seq = sched_wake_seq(self);
+        if (atomic_load_explicit(&self->kill_requested, memory_order_acquire))
+            thread_abandon_user(self);
+        if (!atomic_load_explicit(&self->halt_requested, memory_order_acquire))
+            break;
+        sched_block(self, seq, DEADLINE_NEVER);
+    }
+    trace_event(TR_THREAD_RESUME, self->id, ID_NIL, 0, NULL);
+}
+
+void kernel_exit(struct tcb *self)
+{
+    atomic_store_explicit(&self->run, RUN_USER, memory_order_seq_cst);
+    if (atomic_load_explicit(&self->kill_requested, memory_order_seq_cst))
+        thread_abandon_user(self);
+    if (atomic_load_explicit(&self->halt_requested, memory_order_acquire)) {
+        halt_here(self, RUN_HALTED);
+        if (atomic_load_explicit(&self->start_pending, memory_order_acquire))
+            arch_user_leave(self->user_frame_sp, LEAVE_RESTART);
+        atomic_store_explicit(&self->run, RUN_USER, memory_order_seq_cst);
+    }
+}
+
+_Noreturn void thread_abandon_user(struct tcb *self)
+{
+    atomic_store_explicit(&self->run, RUN_KERNEL, memory_order_seq_cst);
+    arch_user_leave(self->exit_sp, LEAVE_EXIT);
+}
+
+/*
+ * The kick signal makes a thread that runs user code notice a kill or a
+ * halt. Threads inside the kernel notice both on their own.
+ */
+static void kick_handler(int sig, siginfo_t *info, void *ucontext)
+{
+    (void) sig;
+    (void) info;
+    struct tcb *self = current_tcb;
+    if (!self || atomic_load_explicit(&self->run, memory_order_seq_cst) != RUN_USER)
+        return;
+    if (atomic_load_explicit(&self->kill_requested, memory_order_acquire))
+        thread_abandon_user(self);
+    if (!atomic_load_explicit(&self->halt_requested, memory_order_acquire))
+        return;
+    ucontext_t *uc = ucontext;
+    self->user_ip = (word_t) uc->uc_mcontext.gregs[REG_RIP];
+    self->user_sp = (word_t) uc->uc_mcontext.gregs[REG_RSP];
+    halt_here(self, RUN_HALTED);
+    if (atomic_load_explicit(&self->start_pending, memory_order_acquire)) {
+        /* Restarting abandons this frame, so let the signal in again. */
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, kick_signal());
+        pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+        arch_user_leave(self->user_frame_sp, LEAVE_RESTART);
+    }
+    atomic_store_explicit(&self->run, RUN_USER, memory_order_seq_cst);
+}
+
+void thread_install_signals(void)
+{
+    static bool installed;
+    if (installed)
+        return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = kick_handler;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(kick_signal(), &sa, NULL);
+    installed = true;
+}
+
+/* --------------------------------------------------------- start protocol */
+
+/*
+ * An active thread waits for its pager's start message (MR1 = IP, MR2 =
+ * SP), or for ExchangeRegisters to give it IP and SP and resume it.
+ */
+static void wait_for_start(struct tcb *self, bool ever_ran, word_t *ip, word_t *sp)
+{
+    atomic_store_explicit(&self->run, RUN_WAIT_START, memory_order_seq_cst);
+    for (;;) {
+        if (atomic_exchange_explicit(&self->start_pending, false, memory_order_acq_rel)) {
+            *ip = self->start_ip;
+            *sp = self->start_sp;
+            return;
+        }
+        if (atomic_load_explicit(&self->kill_requested, memory_order_acquire))
+            thread_abandon_user(self);
+        word_t pager = self->utcb->pager;
+        if (!ever_ran && pager != ID_NIL && tcb_lookup(self, pager)) {
+            word_t from;
+            word_t tag = ipc_do(self, ID_NIL, pager, 0, &from);
+            if (!(tag & TAG_ERROR_FLAG) && (tag & 0x3f) >= 2) {
+                *ip = self->utcb->mr[1];
+                *sp = self->utcb->mr[2];
+                return;
+            }
+            if (!(tag & TAG_ERROR_FLAG))
+                continue; /* not a start message: keep waiting */
+        }
+        /* Pager gone, or a halted thread: only ExchangeRegisters helps. */
+        uint32_t seq = sched_wake_seq(self);
+        if (!atomic_load_explicit(&self->start_pending, memory_order_acquire) &&
+            !atomic_load_explicit(&self->kill_requested, memory_order_acquire))
+            sched_block(self, seq, DEADLINE_NEVER);
+    }
+}
+
+static void thread_body(struct tcb *self)
+{
+    bool ever_ran = false;
+    for (;;) {
+        word_t ip, sp;
+        wait_for_start(self, ever_ran, &ip, &sp);
+        ever_ran = true;
+        self->user_ip = ip;
+        self->user_sp = sp;
+        trace_event(TR_THREAD_START, self->id, ID_NIL, 0, NULL);
+        atomic_store_explicit(&self->run, RUN_USER, memory_order_seq_cst);
+        int how = arch_user_enter(ip, sp, (word_t) kernel.kip, &self->user_frame_sp);
+        atomic_store_explicit(&self->run, RUN_KERNEL, memory_order_seq_cst);
+        if (how == 0) {
+            /* Its code returned: the thread halts, as if stopped. */
+            trace_event(TR_NOTE, self->id, ID_NIL, 0, "entry function returned");
+            atomic_store_explicit(&self->run, RUN_HALTED, memory_order_seq_cst);
+        }
+    }
+}
+
+static void *host_main(void *arg)
+{
+    struct tcb *self = arg;
+    current_tcb = self;
+    l4sim_current_utcb = self->utcb;
+    arch_user_enter((word_t) thread_body, 0, (word_t) self, &self->exit_sp);
+
+    /* Killed: clean up our IPC, then say we are done. */
+    ipc_unwind_dying(self);
+    if (id_threadno(self->id) == THREADNO_ROOT)
+        boot_root_gone();
+    current_tcb = NULL;
+    l4sim_current_utcb = &kernel.orphan_utcb;
+    if (self->self_deleted) {
+        /* Nobody joins a thread that deleted itself; after this the slot
+         * belongs to the next ThreadControl, so touch nothing. */
+        klock_acquire(&kernel.control_lock);
+        thread_release_slot(self);
+        klock_release(&kernel.control_lock);
+        return NULL;
+    }
+    atomic_store_explicit(&self->exited, 1, memory_order_release);
+    sched_futex_wake(&self->exited, 1);
+    return NULL;
+}
+
+int thread_host_start(struct tcb *t)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, HOST_STACK_SIZE);
+    if (t->self_deleted)
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    atomic_store(&t->exited, 0);
+    int rc = pthread_create(&t->host, &attr, host_main, t);
+    pthread_attr_destroy(&attr);
+    t->host_started = rc == 0;
+    return rc;
+}
+
+/* Stop t's host thread and wait for it. Never called on oneself. */
+void thread_kill_and_join(struct tcb *t)
+{
+    if (!t->host_started)
+        return;
+    atomic_store_explicit(&t->kill_requested, true, memory_order_seq_cst);
+    for (;;) {
+        if (atomic_load_explicit(&t->exited, memory_order_acquire))
+            break;
+        if (atomic_load_explicit(&t->run, memory_order_seq_cst) == RUN_USER ||
+            atomic_load_explicit(&t->run, memory_order_seq_cst) == RUN_HALTED)
+            pthread_kill(t->host, kick_signal());
+        sched_wake(t);
+        sched_futex_wait(&t->exited, 0);
+    }
+    pthread_join(t->host, NULL);
+    t->host_started = false;
+}
+
+/* --------------------------------------------------------------- slots */
+
+static void utcb_detach(struct tcb *t)
+{
+    if (!t->utcb)
+        return;
+    struct space *s = t->space;
+    word_t slot = (t->utcb_location - fpage_base(s->utcb_area)) >> UTCB_SIZE_LOG2;
+    __atomic_store_n(&s->slot_owner[slot], NULL, __ATOMIC_RELEASE);
+    t->utcb = NULL;
+    t->utcb_location = 0;
+}
+
+static bool utcb_attach(struct tcb *t, struct space *s, word_t location)
+{
+    if (!space_utcb_location_valid(s, location))
+        return false;
+    word_t slot = (location - fpage_base(s->utcb_area)) >> UTCB_SIZE_LOG2;
+    if (s->slot_owner[slot] && s->slot_owner[slot] != t)
+        return false;
+    utcb_detach(t);
+    struct l4sim_utcb *u = space_utcb(s, location);
+    memset(u, 0, sizeof(*u));
+    u->my_global_id = t->id;
+    u->my_local_id = location;
+    t->utcb = u;
+    t->utcb_location = location;
+    __atomic_store_n(&s->slot_owner[slot], t, __ATOMIC_RELEASE);
+    return true;
+}
+
+/* Return a thread's slot to the free pool. kernel.control_lock held. */
+void thread_release_slot(struct tcb *t)
+{
+    struct space *s = t->space;
+    bool was_active = t->host_started || t->self_deleted || atomic_load(&t->life) == LIFE_ACTIVE;
+    utcb_detach(t);
+    if (s) {
+        if (was_active && s->active_threads)
+            s->active_threads--;
+        s->threads--;
+        space_release_if_unused(s);
+    }
+    word_t id = t->id;
+    uint32_t seq = atomic_load(&t->wake_seq);
+    uint64_t gen = atomic_load(&t->ipc_word) >> 8;
+    memset((void *) t, 0, sizeof(*t));
+    /* Keep the ID (so stale users see a mismatch) and the counters that
+     * must only grow. */
+    __atomic_store_n(&t->id, id, __ATOMIC_RELEASE);
+    atomic_store(&t->wake_seq, seq);
+    atomic_store(&t->ipc_word, (gen + 1) << 8);
+    atomic_store_explicit(&t->life, LIFE_FREE, memory_order_release);
+}
+
+void threads_kill_all(void)
+{
+    for (word_t no = kernel.tcb_count; no-- > THREADNO_USER_BASE;) {
+        struct tcb *t = &kernel.tcbs[no];
+        if (atomic_load(&t->life) == LIFE_FREE)
+            continue;
+        atomic_store_explicit(&t->life, LIFE_DYING, memory_order_seq_cst);
+        thread_kill_and_join(t);
+    }
+    for (word_t no = THREADNO_USER_BASE; no < kernel.tcb_count; no++) {
+        struct tcb *t = &kernel.tcbs[no];
+        if (atomic_load(&t->life) != LIFE_FREE) {
+            trace_event(TR_THREAD_DELETE, t->id, ID_NIL, 0, "shutdown");
+            thread_release_slot(t);
+        }
+    }
+}
+
+/* ------------------------------------------------------- ThreadControl */
+
+static word_t failed(struct tcb *self, word_t err)
+{
+    self->utcb->error_code = err;
+    return 0;
+}
+
+static int activate(struct tcb *t, word_t pager)
+{
+    t->utcb->pager = pager;
+    atomic_store_explicit(&t->life, LIFE_ACTIVE, memory_order_release);
+    t->space->active_threads++;
+    if (thread_host_start(t) != 0) {
+        t->space->active_threads--;
+        atomic_store_explicit(&t->life, LIFE_INACTIVE, memory_order_release);
+        return -1;
+    }
+    return 0;
+}
+
+static word_t thread_create(struct tcb *self, struct tcb *t, word_t dest, word_t space_spec,
+                            word_t scheduler, word_t pager, word_t utcb_location)
+{
+    struct space *s;
+    if (space_spec == dest) {
+        s = NULL; /* a new space, made below once the rest checks out */
+    } else {
+        struct tcb *st = id_is_global(space_spec) ? tcb_lookup(self, space_spec) : NULL;
+        if (!st)
+            return failed(self, ERR_INVALID_SPACE);
+        s = st->space;
+    }
+    if (!tcb_lookup(self, scheduler))
+        return failed(self, ERR_INVALID_SCHEDULER);
+    bool has_utcb = utcb_location != ~0UL;
+    if ((pager != ID_NIL && !has_utcb) ||
+        (has_utcb && (!s || !space_utcb_location_valid(s, utcb_location))))
+        return failed(self, ERR_UTCB_AREA);
+    if (!s) {
+        s = space_alloc();
+        if (!s)
+            return failed(self, ERR_NO_MEM);
+        trace_event(TR_SPACE_CREATE, dest, ID_NIL, 0, NULL);
+    }
+
+    __atomic_store_n(&t->id, dest, __ATOMIC_RELEASE);
+    t->space = s;
+    s->threads++;
+    t->scheduler = scheduler;
+    t->priority = DEFAULT_PRIORITY;
+    t->timeslice_ctl = DEFAULT_TIMESLICE_CTL;
+    if (has_utcb && !utcb_attach(t, s, utcb_location)) {
+        s->threads--;
+        space_release_if_unused(s);
+        return failed(self, ERR_UTCB_AREA);
+    }
+    atomic_store_explicit(&t->life, LIFE_INACTIVE, memory_order_release);
+    atomic_fetch_add(&kernel.threads_created, 1);
+    trace_event(TR_THREAD_CREATE, dest, self->id, 0, NULL);
+    if (pager != ID_NIL && activate(t, pager) != 0) {
+        thread_release_slot(t);
+        return failed(self, ERR_NO_MEM);
+    }
+    return 1;
+}
+
+static word_t thread_modify(struct tcb *self, struct tcb *t, word_t space_spec, word_t scheduler,
+                            word_t pager, word_t utcb_location)
+{
+    struct tcb *st = id_is_global(space_spec) ? tcb_lookup(self, space_spec) : NULL;
+    if (!st || st->space != t->space)
+        return failed(self, ERR_INVALID_SPACE); /* migration between spaces is not supported */
+    if (scheduler != ID_NIL && !tcb_lookup(self, scheduler))
+        return failed(self, ERR_INVALID_SCHEDULER);
+    bool active = atomic_load(&t->life) == LIFE_ACTIVE;
+    if (utcb_location != ~0UL) {
+        if (active ? utcb_location != t->utcb_location : !utcb_attach(t, t->space, utcb_location))
+            return failed(self, ERR_UTCB_AREA);
+    }
+    if (pager != ID_NIL && !t->utcb)
+        return failed(self, ERR_UTCB_AREA);
+    if (scheduler != ID_NIL)
+        t->scheduler = scheduler;
+    if (pager != ID_NIL) {
+        if (active)
+            t->utcb->pager = pager;
+        else if (activate(t, pager) != 0)
+            return failed(self, ERR_NO_MEM);
+    }
+    return 1;
+}
+
+static word_t thread_delete(struct tcb *self, struct tcb *t)
+{
+    if (t->id == id_make(THREADNO_SIGMA0, 1) || id_threadno(t->id) == THREADNO_SIGMA1)
+        return failed(self, ERR_INVALID_THREAD); /* the kernel's own pagers stay */
+    atomic_store_explicit(&t->life, LIFE_DYING, memory_order_seq_cst);
+    trace_event(TR_THREAD_DELETE, t->id, self->id, 0, NULL);
+    if (t == self) {
+        self->self_deleted = true;
+        pthread_detach(self->host);
+        klock_release(&kernel.control_lock);
+        thread_abandon_user(self);
+    }
+    if (t->host_started)
+        thread_kill_and_join(t);
+    else
+        ipc_unwind_dying(t); /* an inactive thread can still have senders queued */
+    thread_release_slot(t);
+    return 1;
+}
+
+word_t thread_control(struct tcb *self, word_t dest, word_t space_spec, word_t scheduler,
+                      word_t pager, word_t utcb_location)
+{
+    if (self->space != kernel.root_space)
+        return failed(self, ERR_NO_PRIVILEGE);
+    struct tcb *t = id_is_global(dest) ? tcb_by_threadno(id_threadno(dest)) : NULL;
+    if (!t || id_threadno(dest) == THREADNO_SIGMA0 || id_threadno(dest) == THREADNO_SIGMA1)
+        return failed(self, ERR_INVALID_THREAD);
+
+    klock_acquire(&kernel.control_lock);
+    word_t result;
+    int life = atomic_load(&t->life);
+    if (life == LIFE_FREE && space_spec != ID_NIL)
+        result = thread_create(self, t, dest, space_spec, scheduler, pager, utcb_location);
+    else if (life == LIFE_FREE || life == LIFE_DYING || t->id != dest)
+        result = failed(self, ERR_INVALID_THREAD);
+    else if (space_spec == ID_NIL)
+        result = thread_delete(self, t);
+    else
+        result = thread_modify(self, t, space_spec, scheduler, pager, utcb_location);
+    klock_release(&kernel.control_lock);
+    return result;
+}
+
+/* ------------------------------------------------------------- booting */
+
+struct tcb *thread_create_boot(word_t threadno, struct space *space, word_t pager, word_t ip,
+                               word_t sp)
+{
+    struct tcb *t = &kernel.tcbs[threadno];
+    __atomic_store_n(&t->id, id_make(threadno, 1), __ATOMIC_RELEASE);
+    t->space = space;
+    space->threads++;
+    t->scheduler = t->id;
+    t->priority = DEFAULT_PRIORITY;
+    t->timeslice_ctl = DEFAULT_TIMESLICE_CTL;
+    utcb_attach(t, space, fpage_base(space->utcb_area));
+    atomic_store(&t->life, LIFE_INACTIVE);
+    atomic_fetch_add(&kernel.threads_created, 1);
+    trace_event(TR_THREAD_CREATE, t->id, ID_NIL, 0, NULL);
+    t->start_ip = ip;
+    t->start_sp = sp;
+    atomic_store(&t->start_pending, true);
+    if (activate(t, pager) != 0) {
+        thread_release_slot(t);
+        return NULL;
+    }
+    return t;
+}
