@@ -77,7 +77,7 @@ static struct space *boot_space(void)
         return NULL;
     }
     if (s)
-        trace_event(TR_SPACE_CREATE, ID_NIL, ID_NIL, 0, NULL);
+        trace_event(TR_SPACE_CREATE, ID_NIL, ID_NIL, 0, "boot space");
     return s;
 }
 

@@ -36,7 +36,7 @@ void space_release_if_unused(struct space *s)
 {
     if (!s->live || s->threads)
         return;
-    trace_event(TR_SPACE_DELETE, ID_NIL, ID_NIL, 0, NULL);
+    trace_event(TR_SPACE_DELETE, ID_NIL, ID_NIL, 0, "its last thread is gone");
     space_free_storage(s);
     s->live = false;
 }

@@ -167,7 +167,7 @@ static void thread_body(struct tcb *self)
         atomic_store_explicit(&self->run, RUN_KERNEL, memory_order_seq_cst);
         if (how == 0) {
             /* Its code returned: the thread halts, as if stopped. */
-            trace_event(TR_NOTE, self->id, ID_NIL, 0, "entry function returned");
+            trace_event(TR_THREAD_HALT, self->id, ID_NIL, 0, "entry function returned");
             atomic_store_explicit(&self->run, RUN_HALTED, memory_order_seq_cst);
         }
     }
@@ -348,7 +348,7 @@ static word_t thread_create(struct tcb *self, struct tcb *t, word_t dest, word_t
         s = space_alloc();
         if (!s)
             return failed(self, ERR_NO_MEM);
-        trace_event(TR_SPACE_CREATE, dest, ID_NIL, 0, NULL);
+        trace_event(TR_SPACE_CREATE, dest, ID_NIL, 0, "new space for this thread");
     }
 
     __atomic_store_n(&t->id, dest, __ATOMIC_RELEASE);

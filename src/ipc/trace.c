@@ -110,8 +110,10 @@ void trace_event(enum trace_kind kind, word_t a, word_t b, word_t tag, const cha
     put_uint(&l, clock_now_us(), 10);
     put_str(&l, " ");
     put_str(&l, kind_names[kind]);
-    put_str(&l, " ");
-    put_tid(&l, a);
+    if (a != ID_NIL) {
+        put_str(&l, " ");
+        put_tid(&l, a);
+    }
     if (kind == TR_SEND || kind == TR_RECV) {
         put_str(&l, kind == TR_SEND ? " -> " : " <- ");
         put_tid(&l, b);
