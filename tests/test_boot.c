@@ -1,0 +1,320 @@
+/*
+ * Boot and shutdown: l4sim_run's result, repeated runs without leaks, bad
+ * configurations, nested runs, and the KIP as seen through the X.2 API.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static int return_42(void *arg)
+{
+    (void) arg;
+    return 42;
+}
+
+static int return_arg(void *arg)
+{
+    return *(int *) arg;
+}
+
+static void run_returns_root_value(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run(return_42, NULL), 42);
+    int v = -7;
+    assert_int_equal(h_run(return_arg, &v), -7);
+}
+
+/* ---------------------------------------------------------------- leaks */
+
+static void leak_echo(void *kip)
+{
+    (void) kip;
+    L4_ThreadId_t from;
+    L4_MsgTag_t tag = L4_Wait(&from);
+    while (L4_IpcSucceeded(tag))
+        tag = L4_ReplyWait(from, &from);
+}
+
+static void leak_block_forever(void *kip)
+{
+    (void) kip;
+    L4_Receive(h_root()); /* the root never sends: blocked at shutdown */
+}
+
+static void leak_return(void *kip)
+{
+    (void) kip;
+}
+
+static void leak_send_to_inactive(void *kip)
+{
+    (void) kip;
+    L4_LoadMR(0, 0);
+    L4_Send(h_tid(4, 1));
+}
+
+/* A system with threads in every kind of state when the root returns. */
+static int busy_system(void *arg)
+{
+    int round = *(int *) arg;
+    L4_ThreadId_t echo = h_spawn(0, leak_echo, NULL);
+    h_spawn(1, leak_block_forever, NULL);
+    h_spawn(2, leak_return, NULL);
+    h_spawn_space(3, leak_echo, NULL);
+    L4_ThreadId_t inactive = h_tid(4, 1), me = L4_Myself();
+    H_CHECK(L4_ThreadControl(inactive, me, me, L4_nilthread, h_root_utcb(inactive)));
+    L4_LoadMR(0, 1);
+    L4_LoadMR(1, (L4_Word_t) round);
+    H_IPC_OK(L4_Call(echo));
+    /* A sender queued at the inactive thread. */
+    h_spawn(5, leak_send_to_inactive, NULL);
+    h_wait_state(h_tid(5, 1), H_STATE_SENDING);
+    return round;
+}
+
+static void run_repeats_without_leaking_threads_or_fds(void **state)
+{
+    (void) state;
+    int tasks = h_count_tasks(), fds = h_count_fds();
+    assert_true(tasks > 0);
+    assert_true(fds > 0);
+    for (int round = 0; round < 20; round++) {
+        assert_int_equal(h_run(busy_system, &round), round);
+        assert_int_equal(h_settled_tasks(tasks), tasks);
+        assert_int_equal(h_count_fds(), fds);
+    }
+}
+
+static void trace_sink(const char *line, size_t len, void *ctx)
+{
+    (void) line;
+    (void) len;
+    (*(int *) ctx)++;
+}
+
+static void run_with_trace_file_closes_it(void **state)
+{
+    (void) state;
+    int fds = h_count_fds();
+    char path[] = "/tmp/l4sim-test-trace-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    int lines = 0;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.trace_path = path;
+    cfg.trace_sink = trace_sink;
+    cfg.trace_ctx = &lines;
+    for (int round = 0; round < 3; round++)
+        assert_int_equal(h_run_config(&cfg, busy_system, &round), round);
+    unlink(path);
+    assert_true(lines > 0);
+    assert_int_equal(h_count_fds(), fds);
+}
+
+/* --------------------------------------------------------- bad configs */
+
+static int nested_result;
+static int nested_called;
+
+static int never_runs(void *arg)
+{
+    (void) arg;
+    nested_called = 1;
+    return 0;
+}
+
+static int try_nested_run(void *arg)
+{
+    (void) arg;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    nested_result = l4sim_run(&cfg, never_runs, NULL);
+    /* The outer system still works. */
+    H_CHECK(L4_ThreadNo(L4_Myself()) == h_user_base() + 2);
+    return 5;
+}
+
+static void nested_run_from_root_fails(void **state)
+{
+    (void) state;
+    nested_result = 0;
+    nested_called = 0;
+    assert_int_equal(h_run(try_nested_run, NULL), 5);
+    assert_int_equal(nested_result, L4SIM_BOOT_FAILED);
+    assert_int_equal(nested_called, 0);
+    assert_int_equal(h_run(return_42, NULL), 42);
+}
+
+static void invalid_config_fails_cleanly(void **state)
+{
+    (void) state;
+    int tasks = h_count_tasks(), fds = h_count_fds();
+    struct l4sim_config cfg;
+
+    l4sim_config_init(&cfg);
+    cfg.max_threads = 0;
+    assert_int_equal(l4sim_run(&cfg, never_runs, NULL), L4SIM_BOOT_FAILED);
+
+    l4sim_config_init(&cfg);
+    cfg.user_stack_size = 1024;
+    assert_int_equal(l4sim_run(&cfg, never_runs, NULL), L4SIM_BOOT_FAILED);
+
+    l4sim_config_init(&cfg);
+    cfg.trace_path = "/nonexistent-dir/l4sim-trace";
+    assert_int_equal(l4sim_run(&cfg, never_runs, NULL), L4SIM_BOOT_FAILED);
+
+    l4sim_config_init(&cfg);
+    assert_int_equal(l4sim_run(NULL, never_runs, NULL), L4SIM_BOOT_FAILED);
+    assert_int_equal(l4sim_run(&cfg, NULL, NULL), L4SIM_BOOT_FAILED);
+
+    assert_int_equal(nested_called, 0);
+    assert_int_equal(h_settled_tasks(tasks), tasks);
+    assert_int_equal(h_count_fds(), fds);
+    /* Nothing is left half-booted. */
+    assert_int_equal(h_run(return_42, NULL), 42);
+}
+
+/* ------------------------------------------------------------------ KIP */
+
+#define TEST_PHYS_MEM (64UL << 20)
+
+struct kip_seen {
+    L4_Word_t magic, api_version, api_flags, supplier, system_base, user_base, id_bits;
+    L4_Word_t utcb_size, utcb_align_log2, utcb_area_log2, kip_area_log2;
+    L4_Word_t page_mask, processors, mem_descs;
+    int conventional_ram; /* descriptors of type conventional, physical, [0, RAM) */
+    L4_Word_t myself, pager, local_id, kip_from_thread;
+    void *kip;
+};
+
+static struct kip_seen seen;
+
+static void report_kip(void *kip)
+{
+    seen.kip_from_thread = (L4_Word_t) kip;
+    L4_LoadMR(0, 0);
+    L4_Send(h_root());
+}
+
+static int read_kip(void *arg)
+{
+    (void) arg;
+    L4_Word_t version, flags, id;
+    void *kip = L4_KernelInterface(&version, &flags, &id);
+    seen.kip = kip;
+    seen.magic = ((L4_KernelInterfacePage_t *) kip)->magic;
+    seen.api_version = version;
+    seen.api_flags = flags;
+    seen.supplier = L4_KernelSupplier(kip);
+    seen.system_base = L4_ThreadIdSystemBase(kip);
+    seen.user_base = L4_ThreadIdUserBase(kip);
+    seen.id_bits = L4_ThreadIdBits(kip);
+    seen.utcb_size = L4_UtcbSize(kip);
+    seen.utcb_align_log2 = L4_UtcbAlignmentLog2(kip);
+    seen.utcb_area_log2 = L4_UtcbAreaSizeLog2(kip);
+    seen.kip_area_log2 = L4_KipAreaSizeLog2(kip);
+    seen.page_mask = L4_PageSizeMask(kip);
+    seen.processors = L4_NumProcessors(kip);
+    seen.mem_descs = L4_NumMemoryDescriptors(kip);
+    for (L4_Word_t i = 0; i < seen.mem_descs; i++) {
+        L4_MemoryDesc_t *m = L4_MemoryDesc(kip, i);
+        if (m && !L4_IsMemoryDescVirtual(m) && L4_MemoryDescType(m) == L4_ConventionalMemoryType &&
+            L4_MemoryDescLow(m) == 0 && L4_MemoryDescHigh(m) == TEST_PHYS_MEM - 1)
+            seen.conventional_ram++;
+    }
+    H_CHECK(L4_MemoryDesc(kip, seen.mem_descs) == NULL);
+    H_EQ(version, L4_ApiVersion());
+    H_EQ(id, L4_KernelId());
+    seen.myself = L4_Myself().raw;
+    seen.pager = L4_Pager().raw;
+    seen.local_id = L4_MyLocalId().raw;
+
+    h_spawn(0, report_kip, NULL);
+    H_IPC_OK(L4_Receive(h_tid(0, 1)));
+    return 0;
+}
+
+static void kip_describes_the_kernel(void **state)
+{
+    (void) state;
+    memset(&seen, 0, sizeof(seen));
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.phys_mem_size = TEST_PHYS_MEM;
+    assert_int_equal(h_run_config(&cfg, read_kip, NULL), 0);
+
+    assert_int_equal(seen.magic, L4_KIP_MAGIC);
+    L4_ApiVersion_t v = {.raw = seen.api_version};
+    assert_int_equal(v.x.version, L4_APIVERSION_X2);
+    L4_ApiFlags_t f = {.raw = seen.api_flags};
+    assert_int_equal(f.x.ww, L4_APIFLAG_64BIT);
+    assert_int_equal(f.x.ee, L4_APIFLAG_LE);
+    L4_Word_t l4sm = 0;
+    memcpy(&l4sm, "l4sm", 4);
+    assert_int_equal(seen.supplier, l4sm);
+    assert_int_equal(seen.system_base, 16);
+    assert_int_equal(seen.user_base, 32);
+    assert_int_equal(seen.id_bits, 32);
+    assert_int_equal(seen.utcb_size, 1024);
+    assert_int_equal(seen.utcb_align_log2, 10);
+    assert_true(seen.utcb_area_log2 >= 10);
+    assert_int_equal(seen.kip_area_log2, 12);
+    assert_true(seen.page_mask & 0x1000);
+    assert_int_equal(seen.page_mask & 0xfff, 0);
+    assert_int_equal(seen.processors, 1);
+    assert_true(seen.mem_descs >= 1);
+    assert_int_equal(seen.conventional_ram, 1);
+    /* The root is UserBase + 2, version 1; its pager is sigma0 (UserBase). */
+    L4_ThreadId_t me = {.raw = seen.myself}, pager = {.raw = seen.pager};
+    assert_int_equal(L4_ThreadNo(me), 32 + 2);
+    assert_true(L4_IsGlobalId(me));
+    assert_int_equal(L4_ThreadNo(pager), 32);
+    assert_int_equal(seen.local_id, 0x100000);
+    /* Threads get the KIP as their argument. */
+    assert_int_equal(seen.kip_from_thread, (L4_Word_t) seen.kip);
+}
+
+/* sigma0 answers any request (for now with the nil fpage as a map item). */
+static int call_sigma0(void *arg)
+{
+    (void) arg;
+    L4_LoadMR(0, 0);
+    L4_MsgTag_t tag = L4_Call(h_sigma0());
+    H_IPC_OK(tag);
+    H_EQ(L4_UntypedWords(tag), 0);
+    H_EQ(L4_TypedWords(tag), 2);
+    return 0;
+}
+
+static void sigma0_answers_the_root(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run(call_sigma0, NULL), 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(run_returns_root_value),
+        cmocka_unit_test(run_repeats_without_leaking_threads_or_fds),
+        cmocka_unit_test(run_with_trace_file_closes_it),
+        cmocka_unit_test(nested_run_from_root_fails),
+        cmocka_unit_test(invalid_config_fails_cleanly),
+        cmocka_unit_test(kip_describes_the_kernel),
+        cmocka_unit_test(sigma0_answers_the_root),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
