@@ -291,9 +291,21 @@ void threads_kill_all(void)
 {
     for (word_t no = kernel.tcb_count; no-- > THREADNO_USER_BASE;) {
         struct tcb *t = &kernel.tcbs[no];
-        if (atomic_load(&t->life) == LIFE_FREE)
+        /* A thread that deleted itself is detached and never sets exited:
+         * it releases its own slot, so wait for that instead of joining. */
+        klock_acquire(&kernel.control_lock);
+        int life = atomic_load(&t->life);
+        bool self_deleted = t->self_deleted;
+        if (life != LIFE_FREE && !self_deleted)
+            atomic_store_explicit(&t->life, LIFE_DYING, memory_order_seq_cst);
+        klock_release(&kernel.control_lock);
+        if (life == LIFE_FREE)
             continue;
-        atomic_store_explicit(&t->life, LIFE_DYING, memory_order_seq_cst);
+        if (self_deleted) {
+            while (atomic_load(&t->life) != LIFE_FREE)
+                sched_yield_cpu();
+            continue;
+        }
         thread_kill_and_join(t);
     }
     for (word_t no = THREADNO_USER_BASE; no < kernel.tcb_count; no++) {
