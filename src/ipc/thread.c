@@ -328,6 +328,9 @@ static word_t failed(struct tcb *self, word_t err)
 static int activate(struct tcb *t, word_t pager)
 {
     t->utcb->pager = pager;
+    /* Until its host thread gets going it waits for its start, as far as
+     * ExchangeRegisters can tell: a Start_SpIp right away must not be lost. */
+    atomic_store_explicit(&t->run, RUN_WAIT_START, memory_order_seq_cst);
     atomic_store_explicit(&t->life, LIFE_ACTIVE, memory_order_release);
     t->space->active_threads++;
     if (thread_host_start(t) != 0) {
