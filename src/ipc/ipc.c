@@ -355,8 +355,12 @@ static word_t send_phase(struct tcb *self, struct tcb *dest, word_t dest_id, wor
     klock_release(&dest->lock);
 
     word_t err = wait_in_queue(self, dest, deadline);
+    /* The receiver that pulled our message made us RECEIVING (unless a
+     * sender waits in our own queue); by now the reply may already have
+     * claimed us (LOCKED) or been delivered (DONE). Any state but IDLE
+     * means the receive phase is under way and must not be restarted. */
     if (!err && self->send_has_recv)
-        *prepared = WORD_STATE(ipc_word(self)) == IPC_RECEIVING;
+        *prepared = WORD_STATE(ipc_word(self)) != IPC_IDLE;
     return err;
 }
 
