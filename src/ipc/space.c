@@ -122,7 +122,8 @@ word_t space_control(struct tcb *self, word_t space_spec, word_t control, word_t
             bool same =
                 (!utcb_area || utcb_area == s->utcb_area) && (!kip_area || kip_area == s->kip_area);
             if (!same) {
-                self->utcb->error_code = utcb_area != s->utcb_area ? 6 : 7;
+                /* A nil fpage leaves that area alone: it is not the culprit. */
+                self->utcb->error_code = utcb_area && utcb_area != s->utcb_area ? 6 : 7;
                 return 0;
             }
         } else {
