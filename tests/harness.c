@@ -333,6 +333,25 @@ bool h_ping_at(const char *file, int line, L4_ThreadId_t echo, L4_Word_t value)
     return true;
 }
 
+void h_signal_root(void)
+{
+    h_load_words(H_LABEL_SIGNAL, 0, NULL);
+    L4_MsgTag_t tag = L4_Send(h_root());
+    if (L4_IpcFailed(tag))
+        h_fail_at(__FILE__, __LINE__, "signal to the root failed: error 0x%lx", L4_ErrorCode());
+}
+
+bool h_wait_signal_at(const char *file, int line, L4_ThreadId_t from)
+{
+    L4_MsgTag_t tag = L4_Receive_Timeout(from, L4_TimePeriod(5UL * 1000 * 1000));
+    if (L4_IpcFailed(tag) || L4_Label(tag) != H_LABEL_SIGNAL) {
+        h_fail_at(file, line, "no signal from %lx: tag 0x%lx error 0x%lx", from.raw, tag.raw,
+                  L4_IpcFailed(tag) ? L4_ErrorCode() : 0);
+        return false;
+    }
+    return true;
+}
+
 /* ------------------------------------------------------------ host side */
 
 static int count_dir(const char *path)

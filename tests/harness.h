@@ -147,6 +147,15 @@ void h_echo_server(void *kip);
 bool h_ping_at(const char *file, int line, L4_ThreadId_t echo, L4_Word_t value);
 #define h_ping(echo, value) h_ping_at(__FILE__, __LINE__, (echo), (value))
 
+/*
+ * Synchronising with the root: a thread sends an empty message labelled
+ * H_LABEL_SIGNAL; the root receives it from that thread (5 s at most).
+ */
+#define H_LABEL_SIGNAL 0x5197
+void h_signal_root(void);
+bool h_wait_signal_at(const char *file, int line, L4_ThreadId_t from);
+#define h_wait_signal(from) h_wait_signal_at(__FILE__, __LINE__, (from))
+
 /* ---- Outside a run (host thread). ---- */
 
 /* Entries of /proc/self/task and /proc/self/fd. */
