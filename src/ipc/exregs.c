@@ -100,7 +100,9 @@ KERNEL_API word_t l4sim_sys_exchange_registers(word_t dest, word_t control, word
     if (t->utcb && (control & EXREG_SET_PAGER))
         t->utcb->pager = pager;
     bool halting = (control & EXREG_HALT_VALID) && (control & EXREG_HALT);
-    if (active && halting && t != self)
+    if (active && halting && t == self)
+        atomic_store_explicit(&self->halt_requested, true, memory_order_seq_cst);
+    else if (active && halting)
         halt(t);
     if (active && (control & (EXREG_SET_SP | EXREG_SET_IP))) {
         /* New registers take effect when the thread (re)starts from a halt. */
