@@ -19,7 +19,7 @@
 #define ERR_UTCB_AREA         6
 #define ERR_NO_MEM            8
 #define DEFAULT_PRIORITY      100
-#define DEFAULT_TIMESLICE_CTL 0x3e800000UL /* 10 ms timeslice, total quantum never */
+#define DEFAULT_TIMESLICE_CTL 0x12710000UL /* 10 ms timeslice (m 625, e 4), quantum never */
 
 static int kick_signal(void)
 {
