@@ -74,7 +74,7 @@ int kip_build(void)
     k[KIP_THREAD_INFO] =
         ((word_t) THREADNO_USER_BASE << 20) | ((word_t) THREADNO_SYSTEM_BASE << 8) | THREADNO_BITS;
     k[KIP_PAGE_INFO] = (1UL << 12) | 0x7; /* 4 KiB pages, read/write/execute */
-    k[KIP_PROCESSOR_INFO] = 0;            /* one processor (count - 1) */
+    k[KIP_PROCESSOR_INFO] = 5UL << 60;    /* one processor (count - 1); descriptors are 2^5 bytes */
 
     word_t entries[] = {
         (word_t) l4sim_sys_space_control,
