@@ -16,6 +16,7 @@
 /* Every family; a new bench/<family>.c adds its table here. */
 static const struct bench_family *const families[] = {
     &bench_baseline,
+    &bench_ipc,
 };
 
 /* ratio = median(num) / median(den), printed when both entries ran. */
