@@ -1,6 +1,7 @@
 #!/bin/sh
 # The bench_smoke test: l4sim-bench's output lines have the documented JSON
-# shape, for both placements when two CPUs are available (no python needed).
+# shape, for both placements when two CPUs are available (no python needed),
+# and its IPC entry ipc_rt runs in a booted system next to the baselines.
 # usage: bench_smoke.sh PATH_TO_L4SIM_BENCH
 set -eu
 bench=$1
@@ -11,15 +12,18 @@ entry='^\{"name":"[a-z0-9_]+","placement":"(same|split)",'
 entry=$entry'"median_ns":[0-9]+,"p99_ns":[0-9]+,"iters":[0-9]+\}$'
 ratio='^\{"name":"[a-z0-9_]+","placement":"(same|split)","ratio":[0-9]+\.[0-9]+\}$'
 
+entries="futex_rt unix_socket_rt ipc_rt"
+
 check() { # check PLACEMENT
-    "$bench" --placement="$1" --iters=200 futex_rt unix_socket_rt >"$out"
+    # shellcheck disable=SC2086 # one word per entry
+    "$bench" --placement="$1" --iters=200 $entries >"$out"
     cat "$out"
     bad=$(grep -Ev "$entry|$ratio" "$out" || true)
     if [ -n "$bad" ]; then
         echo "FAIL: malformed lines: $bad"
         exit 1
     fi
-    for name in futex_rt unix_socket_rt; do
+    for name in $entries ipc_rt_ratio_vs_futex; do
         n=$(grep -Ec "^\{\"name\":\"$name\",\"placement\":\"$1\"" "$out" || true)
         if [ "$n" != 1 ]; then
             echo "FAIL: want one $name line for placement $1, got $n"
@@ -41,4 +45,5 @@ if "$bench" no_such_entry >"$out" 2>&1; then
     exit 1
 fi
 "$bench" --list | grep -q '^futex_rt '
+"$bench" --list | grep -q '^ipc_rt '
 echo "bench_smoke: ok"
