@@ -21,6 +21,7 @@ static struct l4sim_stats last_stats;
 static int (*boot_root_fn)(void *);
 static void *boot_root_arg;
 static void *root_stack, *sigma0_stack;
+static unsigned root_stack_id, sigma0_stack_id; /* for valgrind, see stack_register */
 static int trace_file = -1;
 
 KERNEL_API void l4sim_config_init(struct l4sim_config *cfg)
@@ -94,6 +95,9 @@ static void teardown(void)
     kip_free();
     free(kernel.tcbs);
     free(kernel.spaces);
+    stack_deregister(root_stack_id);
+    stack_deregister(sigma0_stack_id);
+    root_stack_id = sigma0_stack_id = 0;
     free(root_stack);
     free(sigma0_stack);
     root_stack = sigma0_stack = NULL;
@@ -130,6 +134,8 @@ static bool boot(const struct l4sim_config *cfg)
         fprintf(stderr, "l4sim: out of host memory while booting\n");
         return false;
     }
+    root_stack_id = stack_register(root_stack, cfg->user_stack_size);
+    sigma0_stack_id = stack_register(sigma0_stack, SIGMA0_STACK_SIZE);
     kernel.booted = true;
     thread_install_signals();
     trace_event(TR_BOOT, ID_NIL, ID_NIL, 0, "l4sim X.2");

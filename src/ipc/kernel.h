@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <l4sim/abi.h>
@@ -286,6 +287,16 @@ struct tcb *kernel_enter(void);
 void kernel_exit(struct tcb *self);
 /* Leave user code for good: jumps back to the thread's host entry. */
 _Noreturn void thread_abandon_user(struct tcb *self);
+
+/*
+ * Valgrind tracks the stack pointer: a move between two stacks less than
+ * --max-stackframe apart looks like a huge frame, and everything in between
+ * (other threads' stacks, the TCB table) is marked inaccessible. Stacks
+ * registered here are recognised as separate stacks. No-ops unless the
+ * process runs under valgrind (and valgrind.h was there at build time).
+ */
+unsigned stack_register(void *base, size_t size);
+void stack_deregister(unsigned id);
 
 int thread_host_start(struct tcb *t);
 void thread_kill_and_join(struct tcb *t);

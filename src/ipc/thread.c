@@ -11,6 +11,13 @@
 
 #include "kernel.h"
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define HAVE_VALGRIND_H 1
+#endif
+#endif
+
 #define HOST_STACK_SIZE       (512UL << 10)
 #define ERR_NO_PRIVILEGE      1
 #define ERR_INVALID_THREAD    2
@@ -173,9 +180,49 @@ static void thread_body(struct tcb *self)
     }
 }
 
+unsigned stack_register(void *base, size_t size)
+{
+#ifdef HAVE_VALGRIND_H
+    if (RUNNING_ON_VALGRIND && base && size)
+        return VALGRIND_STACK_REGISTER(base, (char *) base + size);
+#else
+    (void) base;
+    (void) size;
+#endif
+    return 0;
+}
+
+void stack_deregister(unsigned id)
+{
+#ifdef HAVE_VALGRIND_H
+    if (id)
+        VALGRIND_STACK_DEREGISTER(id);
+#else
+    (void) id;
+#endif
+}
+
+/* Register the calling host thread's own stack (see stack_register). */
+static unsigned host_stack_register(void)
+{
+#ifdef HAVE_VALGRIND_H
+    pthread_attr_t attr;
+    void *base;
+    size_t size;
+    if (!RUNNING_ON_VALGRIND || pthread_getattr_np(pthread_self(), &attr) != 0)
+        return 0;
+    int rc = pthread_attr_getstack(&attr, &base, &size);
+    pthread_attr_destroy(&attr);
+    return rc == 0 ? stack_register(base, size) : 0;
+#else
+    return 0;
+#endif
+}
+
 static void *host_main(void *arg)
 {
     struct tcb *self = arg;
+    unsigned host_stack = host_stack_register();
     current_tcb = self;
     l4sim_current_utcb = self->utcb;
     arch_user_enter((word_t) thread_body, 0, (word_t) self, &self->exit_sp);
@@ -186,6 +233,7 @@ static void *host_main(void *arg)
         boot_root_gone();
     current_tcb = NULL;
     l4sim_current_utcb = &kernel.orphan_utcb;
+    stack_deregister(host_stack);
     if (self->self_deleted) {
         /* Nobody joins a thread that deleted itself; after this the slot
          * belongs to the next ThreadControl, so touch nothing. */
