@@ -20,6 +20,14 @@
 
 #include "harness.h"
 
+/* Stacks are registered with valgrind so it recognises switches onto them. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define HAVE_VALGRIND_H 1
+#endif
+#endif
+
 #define H_STACK_SIZE    (64UL << 10)
 #define H_MAX_RECORDED  32
 #define H_MSG_LEN       256
@@ -54,8 +62,13 @@ unsigned h_failures(void)
 
 /* ------------------------------------------------------ run bookkeeping */
 
+struct stack {
+    void *base;
+    unsigned valgrind_id;
+};
+
 static pthread_mutex_t stacks_lock = PTHREAD_MUTEX_INITIALIZER;
-static void **stacks;
+static struct stack *stacks;
 static size_t stack_count, stack_cap;
 static void *thread_args[H_MAX_THREADNO];
 static int (*run_body)(void *);
@@ -64,8 +77,13 @@ static void *run_arg;
 static void free_stacks(void)
 {
     pthread_mutex_lock(&stacks_lock);
-    for (size_t i = 0; i < stack_count; i++)
-        free(stacks[i]);
+    for (size_t i = 0; i < stack_count; i++) {
+#ifdef HAVE_VALGRIND_H
+        if (stacks[i].valgrind_id)
+            VALGRIND_STACK_DEREGISTER(stacks[i].valgrind_id);
+#endif
+        free(stacks[i].base);
+    }
     free(stacks);
     stacks = NULL;
     stack_count = stack_cap = 0;
@@ -82,7 +100,7 @@ L4_Word_t h_stack(void)
     pthread_mutex_lock(&stacks_lock);
     if (stack_count == stack_cap) {
         size_t cap = stack_cap ? 2 * stack_cap : 64;
-        void **grown = realloc(stacks, cap * sizeof(*grown));
+        struct stack *grown = realloc(stacks, cap * sizeof(*grown));
         if (!grown) {
             pthread_mutex_unlock(&stacks_lock);
             free(s);
@@ -92,7 +110,13 @@ L4_Word_t h_stack(void)
         stacks = grown;
         stack_cap = cap;
     }
-    stacks[stack_count++] = s;
+    stacks[stack_count].base = s;
+    stacks[stack_count].valgrind_id = 0;
+#ifdef HAVE_VALGRIND_H
+    if (RUNNING_ON_VALGRIND)
+        stacks[stack_count].valgrind_id = VALGRIND_STACK_REGISTER(s, (char *) s + H_STACK_SIZE);
+#endif
+    stack_count++;
     pthread_mutex_unlock(&stacks_lock);
     return (L4_Word_t) s + H_STACK_SIZE;
 }
