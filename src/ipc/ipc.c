@@ -218,10 +218,18 @@ static word_t wait_for_message(struct tcb *self, uint64_t deadline, word_t *from
         if (st == IPC_DONE)
             return finish_receive(self, from);
         bool killed = atomic_load_explicit(&self->kill_requested, memory_order_acquire);
-        if (st == IPC_RECEIVING && (killed || timed_out)) {
+        /* A thread waiting for its start message may be started with
+         * ExchangeRegisters instead. That can happen before this receive
+         * was published, too late for the canceling in ipc_cancel(), so
+         * the waiting thread itself watches for it. */
+        bool started = atomic_load_explicit(&self->run, memory_order_seq_cst) == RUN_WAIT_START &&
+                       atomic_load_explicit(&self->start_pending, memory_order_seq_cst);
+        if (st == IPC_RECEIVING && (killed || timed_out || started)) {
             if (recv_withdraw(self)) {
                 if (killed)
                     thread_abandon_user(self);
+                if (started)
+                    return IPCERR_CANCELED | IPCERR_RECV;
                 trace_event(TR_TIMEOUT, self->id, ID_NIL, 0, "receive");
                 return IPCERR_TIMEOUT | IPCERR_RECV;
             }
