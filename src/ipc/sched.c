@@ -33,6 +33,22 @@ uint32_t sched_wake_seq(struct tcb *self)
 }
 
 /*
+ * self->sleeping tells sched_wake whether a FUTEX_WAKE is needed. It is set
+ * (seq_cst) before FUTEX_WAIT compares wake_seq, and sched_wake bumps
+ * wake_seq (seq_cst) before reading it: either the waker sees the flag and
+ * wakes us, or our FUTEX_WAIT sees the new wake_seq and returns at once.
+ */
+static long futex_wait_seq(struct tcb *self, uint32_t seen_seq, const struct timespec *ts)
+{
+    atomic_store_explicit(&self->sleeping, 1, memory_order_seq_cst);
+    long r = futex(&self->wake_seq, FUTEX_WAIT_PRIVATE, seen_seq, ts);
+    int saved = errno;
+    atomic_store_explicit(&self->sleeping, 0, memory_order_relaxed);
+    errno = saved;
+    return r;
+}
+
+/*
  * Sleep until sched_wake(self) or the deadline. The caller read seen_seq
  * with sched_wake_seq() before checking its wait condition, so a wake that
  * races with going to sleep is never lost.
@@ -40,7 +56,7 @@ uint32_t sched_wake_seq(struct tcb *self)
 enum block_result sched_block(struct tcb *self, uint32_t seen_seq, uint64_t deadline_us)
 {
     if (deadline_us == DEADLINE_NEVER) {
-        futex(&self->wake_seq, FUTEX_WAIT_PRIVATE, seen_seq, NULL);
+        futex_wait_seq(self, seen_seq, NULL);
         return BLOCK_WOKEN;
     }
     uint64_t now = clock_now_us();
@@ -49,15 +65,17 @@ enum block_result sched_block(struct tcb *self, uint32_t seen_seq, uint64_t dead
     uint64_t left = deadline_us - now;
     struct timespec ts = {.tv_sec = (time_t) (left / 1000000),
                           .tv_nsec = (long) (left % 1000000) * 1000};
-    if (futex(&self->wake_seq, FUTEX_WAIT_PRIVATE, seen_seq, &ts) < 0 && errno == ETIMEDOUT)
+    if (futex_wait_seq(self, seen_seq, &ts) < 0 && errno == ETIMEDOUT)
         return BLOCK_TIMEOUT;
     return BLOCK_WOKEN;
 }
 
+/* A partner that is running, or preempted before it went to sleep, needs no system call. */
 void sched_wake(struct tcb *t)
 {
-    atomic_fetch_add_explicit(&t->wake_seq, 1, memory_order_release);
-    futex(&t->wake_seq, FUTEX_WAKE_PRIVATE, 1, NULL);
+    atomic_fetch_add_explicit(&t->wake_seq, 1, memory_order_seq_cst);
+    if (atomic_load_explicit(&t->sleeping, memory_order_seq_cst))
+        futex(&t->wake_seq, FUTEX_WAKE_PRIVATE, 1, NULL);
 }
 
 void sched_yield_cpu(void)
