@@ -164,6 +164,7 @@ struct tcb {
     _Atomic bool halt_requested;
     _Atomic uint32_t wake_seq; /* futex word for sched_block */
     _Atomic uint32_t sleeping; /* in (or about to enter) FUTEX_WAIT on wake_seq */
+    _Atomic int waker_cpu;     /* 1 + host CPU of the last sched_wake(this); 0: none yet */
     word_t start_ip, start_sp; /* guarded by control_lock; used while halted */
     _Atomic bool start_pending;
 
