@@ -1,7 +1,6 @@
 /*
- * Bad input: odd timeout encodings, invalid and stale thread IDs in every
- * system call, system calls from host threads, and garbage receive buffers.
- * Each must give the X.2 error and leave the system working.
+ * Bad input: odd timeouts, invalid and stale IDs in every system call, calls
+ * from host threads, garbage buffers; each gives the X.2 error, nothing breaks.
  */
 #include <pthread.h>
 #include <setjmp.h>

@@ -1,7 +1,6 @@
 /*
- * ExchangeRegisters: reading a thread's state and registers, the user
- * defined handle and pager, halting and resuming (also of oneself),
- * restarting at a new IP and SP, and invalid destinations.
+ * ExchangeRegisters: state and registers, user-defined handle and pager, halt
+ * and resume (also of oneself), restart at a new IP and SP, invalid threads.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,7 +1,6 @@
 /*
- * IPC: send and receive (closed and open), call, reply-and-wait, local and
- * global sender IDs, timeouts, untyped words, malformed messages, missing
- * partners, cancel and abort, and the priority order of waiting senders.
+ * IPC: closed/open receive, call, reply-and-wait, local and global IDs, timeouts,
+ * 63 words, malformed messages, missing partners, cancel/abort, priority order.
  */
 #include <setjmp.h>
 #include <stdarg.h>

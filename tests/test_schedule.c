@@ -1,7 +1,6 @@
 /*
- * Schedule, ThreadSwitch and the clock: setting and reading back scheduling
- * parameters, the privilege and priority rules, thread states reported by
- * Schedule, yielding, SystemClock and L4_Sleep.
+ * Schedule, ThreadSwitch and the clock: parameters set and read back, privilege
+ * and priority rules, reported states, yielding, SystemClock and L4_Sleep.
  */
 #include <setjmp.h>
 #include <stdarg.h>

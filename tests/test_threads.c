@@ -1,7 +1,6 @@
 /*
- * ThreadControl: creating inactive and active threads, the start protocol
- * (start message and ExchangeRegisters), halting on return, deletion and
- * every error ThreadControl reports.
+ * ThreadControl: inactive and active threads, the start protocol (message and
+ * ExchangeRegisters), halting on return, deletion, and every error it reports.
  */
 #include <setjmp.h>
 #include <stdarg.h>
