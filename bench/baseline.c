@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -167,6 +168,96 @@ static int futex_rt(const struct bench_params *p, struct bench_samples *s)
     return run_pingpong(p, s, &ops, &f);
 }
 
+/*
+ * futex_spin_rt: the same hand-over, done the way l4sim's scheduler seam
+ * does it: spin up to SPIN_NS for the turn before sleeping, and wake the
+ * partner only when it announced that it sleeps. Like the kernel, it spins
+ * only when the partner runs on another CPU. The fair yardstick for
+ * ipc_rt when the two threads run on different CPUs.
+ */
+
+#define SPIN_NS 5000
+
+struct spin_pp {
+    int spin; /* the partner runs on another CPU: worth spinning for */
+    uint32_t turn;
+    uint32_t sleeping[2]; /* [0]: initiator, [1]: answerer */
+    int stop;
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+static int spin_wait_while(int spin, uint32_t *word, uint32_t val, uint32_t *sleeping)
+{
+    uint64_t until = 0;
+    for (unsigned i = 1; spin && __atomic_load_n(word, __ATOMIC_ACQUIRE) == val; i++) {
+        __builtin_ia32_pause();
+        if (i % 64)
+            continue;
+        uint64_t now = now_ns();
+        if (!until)
+            until = now + SPIN_NS;
+        else if (now >= until)
+            break;
+    }
+    while (__atomic_load_n(word, __ATOMIC_ACQUIRE) == val) {
+        __atomic_store_n(sleeping, 1, __ATOMIC_SEQ_CST);
+        long r = futex(word, FUTEX_WAIT_PRIVATE, val);
+        int err = errno;
+        __atomic_store_n(sleeping, 0, __ATOMIC_RELAXED);
+        if (r && err != EAGAIN && err != EINTR) {
+            fprintf(stderr, "l4sim-bench: FUTEX_WAIT: %s\n", strerror(err));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void spin_pass(uint32_t *word, uint32_t val, uint32_t *partner_sleeping)
+{
+    __atomic_store_n(word, val, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(partner_sleeping, __ATOMIC_SEQ_CST))
+        futex(word, FUTEX_WAKE_PRIVATE, 1);
+}
+
+static int spin_ping(void *ctx)
+{
+    struct spin_pp *f = ctx;
+    spin_pass(&f->turn, 1, &f->sleeping[1]);
+    return spin_wait_while(f->spin, &f->turn, 1, &f->sleeping[0]);
+}
+
+static int spin_pong(void *ctx)
+{
+    struct spin_pp *f = ctx;
+    if (spin_wait_while(f->spin, &f->turn, 0, &f->sleeping[1]))
+        return -1;
+    if (__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE))
+        return -1;
+    spin_pass(&f->turn, 0, &f->sleeping[0]);
+    return 0;
+}
+
+static void spin_abort(void *ctx)
+{
+    struct spin_pp *f = ctx;
+    __atomic_store_n(&f->stop, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&f->turn, 1, __ATOMIC_SEQ_CST);
+    futex(&f->turn, FUTEX_WAKE_PRIVATE, 1);
+}
+
+static int futex_spin_rt(const struct bench_params *p, struct bench_samples *s)
+{
+    static const struct pingpong_ops ops = {spin_ping, spin_pong, spin_abort};
+    struct spin_pp f = {.spin = p->cpu[0] != p->cpu[1]};
+    return run_pingpong(p, s, &ops, &f);
+}
+
 /* unix_socket_rt: a 16-byte message over a SOCK_SEQPACKET socketpair and back. */
 
 #define SOCK_MSG 16
@@ -220,6 +311,8 @@ static int unix_socket_rt(const struct bench_params *p, struct bench_samples *s)
 
 static const struct bench_entry entries[] = {
     {"futex_rt", "round trip between two threads over a private futex word", futex_rt},
+    {"futex_spin_rt", "futex_rt with a 5 us spin before sleeping and wakes only of sleepers",
+     futex_spin_rt},
     {"unix_socket_rt", "16-byte round trip over an AF_UNIX SOCK_SEQPACKET socketpair",
      unix_socket_rt},
 };

@@ -24,6 +24,7 @@ static const struct {
     const char *name, *num, *den;
 } ratios[] = {
     {"ipc_rt_ratio_vs_futex", "ipc_rt", "futex_rt"},
+    {"ipc_rt_ratio_vs_futex_spin", "ipc_rt", "futex_spin_rt"},
     {"ipc_rt_ratio_vs_unix_socket", "ipc_rt", "unix_socket_rt"},
 };
 
