@@ -339,17 +339,17 @@ void threads_kill_all(void)
 {
     for (word_t no = kernel.tcb_count; no-- > THREADNO_USER_BASE;) {
         struct tcb *t = &kernel.tcbs[no];
-        /* A thread that deleted itself is detached and never sets exited:
-         * it releases its own slot, so wait for that instead of joining. */
+        /* A DYING thread is being deleted already: by itself (detached, it
+         * never sets exited and releases its own slot) or by another thread
+         * (which joins it). Wait for its slot to be freed instead of joining. */
         klock_acquire(&kernel.control_lock);
         int life = atomic_load(&t->life);
-        bool self_deleted = t->self_deleted;
-        if (life != LIFE_FREE && !self_deleted)
+        if (life != LIFE_FREE && life != LIFE_DYING)
             atomic_store_explicit(&t->life, LIFE_DYING, memory_order_seq_cst);
         klock_release(&kernel.control_lock);
         if (life == LIFE_FREE)
             continue;
-        if (self_deleted) {
+        if (life == LIFE_DYING) {
             while (atomic_load(&t->life) != LIFE_FREE)
                 sched_yield_cpu();
             continue;
@@ -473,10 +473,15 @@ static word_t thread_delete(struct tcb *self, struct tcb *t)
         klock_release(&kernel.control_lock);
         thread_abandon_user(self);
     }
+    /* The victim may be about to take control_lock itself (it is in some
+     * other system call): it could never exit while we held it. As DYING
+     * the slot is ours alone; teardown waits for us to free it. */
+    klock_release(&kernel.control_lock);
     if (t->host_started)
         thread_kill_and_join(t);
     else
         ipc_unwind_dying(t); /* an inactive thread can still have senders queued */
+    klock_acquire(&kernel.control_lock);
     thread_release_slot(t);
     return 1;
 }
