@@ -330,6 +330,61 @@ static void shutdown_right_after_self_deletion_completes(void **state)
     assert_int_equal(h_settled_tasks(tasks), tasks);
 }
 
+/* A thread that lives in system calls which take the kernel's control lock. */
+static void busy_in_system_calls(void *kip)
+{
+    (void) kip;
+    L4_ThreadId_t me = L4_Myself();
+    for (;;) {
+        L4_Schedule(me, ~0UL, ~0UL, ~0UL, ~0UL, NULL);
+        L4_UserDefinedHandleOf(me);
+        L4_ThreadControl(me, me, me, L4_nilthread, (void *) ~0UL);
+    }
+}
+
+static int body_delete_busy(void *arg)
+{
+    (void) arg;
+    for (unsigned i = 0; i < 50 && !h_failures(); i++) {
+        L4_ThreadId_t t = h_spawn_v(0, 1 + i, busy_in_system_calls, NULL);
+        h_host_sleep_us(100 * (i % 4));
+        h_delete(t);
+        L4_LoadMR(0, 0);
+        H_IPC_FAILS(L4_Send_Timeout(t, L4_ZeroTime), H_ERR_SEND(L4_IpcErrNonExistingPartner));
+    }
+    return 0;
+}
+
+static void deleting_a_thread_busy_in_system_calls(void **state)
+{
+    (void) state;
+    assert_int_equal(run_ok(body_delete_busy), 0);
+}
+
+static void delete_the_busy_thread(void *kip)
+{
+    (void) kip;
+    h_delete(h_tid(0, 1));
+}
+
+/* The root returns while another thread is deleting a third one. */
+static int body_shutdown_during_delete(void *arg)
+{
+    (void) arg;
+    h_spawn(0, busy_in_system_calls, NULL);
+    h_spawn(1, delete_the_busy_thread, NULL);
+    return 0;
+}
+
+static void shutdown_while_a_thread_deletes_another(void **state)
+{
+    (void) state;
+    int tasks = h_count_tasks();
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(run_ok(body_shutdown_during_delete), 0);
+    assert_int_equal(h_settled_tasks(tasks), tasks);
+}
+
 /* --------------------------------------------------------------- errors */
 
 static struct {
@@ -554,6 +609,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(delete_frees_the_slot_for_a_new_version),
         cmocka_unit_test(thread_can_delete_itself),
         cmocka_unit_test(shutdown_right_after_self_deletion_completes),
+        cmocka_unit_test(deleting_a_thread_busy_in_system_calls),
+        cmocka_unit_test(shutdown_while_a_thread_deletes_another),
         cmocka_unit_test(thread_control_from_another_space_fails_with_no_privilege),
         cmocka_unit_test(thread_control_rejects_invalid_threads),
         cmocka_unit_test(deleting_an_unknown_thread_fails_with_invalid_thread),
