@@ -330,6 +330,40 @@ static void shutdown_right_after_self_deletion_completes(void **state)
     assert_int_equal(h_settled_tasks(tasks), tasks);
 }
 
+static volatile unsigned long spins;
+
+static void spin(void *kip)
+{
+    (void) kip;
+    for (;;)
+        spins++;
+}
+
+static int body_delete_running(void *arg)
+{
+    (void) arg;
+    for (unsigned i = 0; i < 20 && !h_failures(); i++) {
+        spins = 0;
+        L4_ThreadId_t t = h_spawn_v(0, 1 + i, spin, NULL);
+        for (int k = 0; k < 20000 && spins == 0; k++)
+            h_host_sleep_us(100);
+        H_CHECK(spins != 0);
+        if (i % 2)
+            L4_Stop(t); /* odd rounds: delete it halted */
+        h_delete(t);
+        unsigned long after = spins;
+        h_host_sleep_us(2000);
+        H_EQ(spins, after);
+    }
+    return 0;
+}
+
+static void deleting_running_and_halted_threads(void **state)
+{
+    (void) state;
+    assert_int_equal(run_ok(body_delete_running), 0);
+}
+
 /* A thread that lives in system calls which take the kernel's control lock. */
 static void busy_in_system_calls(void *kip)
 {
@@ -609,6 +643,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(delete_frees_the_slot_for_a_new_version),
         cmocka_unit_test(thread_can_delete_itself),
         cmocka_unit_test(shutdown_right_after_self_deletion_completes),
+        cmocka_unit_test(deleting_running_and_halted_threads),
         cmocka_unit_test(deleting_a_thread_busy_in_system_calls),
         cmocka_unit_test(shutdown_while_a_thread_deletes_another),
         cmocka_unit_test(thread_control_from_another_space_fails_with_no_privilege),
