@@ -1,0 +1,388 @@
+/*
+ * The mapping database: for every frame, the tree of spaces it was mapped
+ * or granted into, rooted at sigma0. Map adds a child, grant moves a node,
+ * unmap and flush cut subtrees. Every change of a page table entry goes
+ * through pt_set, which keeps the host VMA count exact.
+ */
+#include <sys/mman.h>
+
+#include "memstate.h"
+
+#define NODES_PER_CHUNK 16384
+#define MAX_NODES       (4UL << 20)
+
+struct node_chunk {
+    struct node_chunk *next;
+    struct mapping nodes[NODES_PER_CHUNK];
+};
+
+/* ----------------------------------------------------------- node pool */
+
+/* Nodes come from mmap'd chunks, never malloc: the fault path allocates
+ * them inside a signal handler. */
+static struct mapping *node_alloc(void)
+{
+    if (!mem.free_nodes) {
+        if (mem.nodes_in_use >= MAX_NODES)
+            return NULL;
+        struct node_chunk *c =
+            mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (c == MAP_FAILED)
+            return NULL;
+        c->next = mem.chunks;
+        mem.chunks = c;
+        for (unsigned i = 0; i < NODES_PER_CHUNK; i++) {
+            c->nodes[i].next_sibling = mem.free_nodes;
+            mem.free_nodes = &c->nodes[i];
+        }
+    }
+    struct mapping *m = mem.free_nodes;
+    mem.free_nodes = m->next_sibling;
+    *m = (struct mapping){0};
+    mem.nodes_in_use++;
+    return m;
+}
+
+static void node_free(struct mapping *m)
+{
+    m->space = NULL;
+    m->next_sibling = mem.free_nodes;
+    mem.free_nodes = m;
+    mem.nodes_in_use--;
+}
+
+void mapping_pool_free(void)
+{
+    while (mem.chunks) {
+        struct node_chunk *c = mem.chunks;
+        mem.chunks = c->next;
+        munmap(c, sizeof(*c));
+    }
+    mem.free_nodes = NULL;
+    mem.nodes_in_use = 0;
+}
+
+/* ---------------------------------------------------------------- trees */
+
+static void child_link(struct mapping *parent, struct mapping *c)
+{
+    c->parent = parent;
+    c->next_sibling = parent->first_child;
+    parent->first_child = c;
+}
+
+static void child_unlink(struct mapping *c)
+{
+    struct mapping **pp = &c->parent->first_child;
+    while (*pp != c)
+        pp = &(*pp)->next_sibling;
+    *pp = c->next_sibling;
+    c->parent = NULL;
+    c->next_sibling = NULL;
+}
+
+static word_t page_index(const struct space *s, word_t vaddr)
+{
+    return (vaddr - s->win_base) >> PAGE_SHIFT;
+}
+
+static struct mapping *lookup(const struct space *s, word_t vaddr)
+{
+    if (s->is_sigma0) {
+        word_t off = vaddr - mem.reservation;
+        return vaddr >= mem.reservation && off < mem.frames * PAGE_SIZE
+                   ? &mem.roots[off >> PAGE_SHIFT]
+                   : NULL;
+    }
+    return s->pt[page_index(s, vaddr)];
+}
+
+/* Change one page table entry, keeping the VMA count (not the host) right. */
+static void pt_set(struct space *s, word_t vaddr, struct mapping *m)
+{
+    word_t i = page_index(s, vaddr);
+    long before = window_boundaries(s, i, i + 1);
+    s->pt[i] = m;
+    mem.vma_used += window_boundaries(s, i, i + 1) - before;
+}
+
+/* Make the host show pages [first, last) of s as the page table says. */
+static void host_sync(struct space *s, word_t first, word_t last)
+{
+    word_t i = first;
+    while (i < last) {
+        struct mapping *m = s->pt[i];
+        word_t j = i + 1;
+        while (j < last && ((!m && !s->pt[j]) || (m && s->pt[j] && s->pt[j]->rights == m->rights &&
+                                                  s->pt[j]->frame == m->frame + (j - i))))
+            j++;
+        host_set(s->win_base + i * PAGE_SIZE, j - i, m ? m->frame : 0, m ? m->rights : 0);
+        if (m)
+            for (word_t k = i; k < j; k++)
+                s->pt[k]->accessed |= m->rights;
+        i = j;
+    }
+}
+
+static void page_refresh(struct space *s, word_t vaddr)
+{
+    word_t i = page_index(s, vaddr);
+    host_sync(s, i, i + 1);
+}
+
+void mapping_remove_tree(struct mapping *m)
+{
+    while (m->first_child)
+        mapping_remove_tree(m->first_child);
+    if (m->parent)
+        child_unlink(m);
+    if (m->space && !m->space->is_sigma0) {
+        struct space *s = m->space;
+        pt_set(s, m->vaddr, NULL);
+        page_refresh(s, m->vaddr);
+        node_free(m);
+    }
+}
+
+/* Take rights away from every mapping below m; empty ones disappear. */
+static unsigned revoke_below(struct mapping *m, unsigned rights)
+{
+    unsigned accessed = 0;
+    struct mapping *c = m->first_child;
+    while (c) {
+        struct mapping *next = c->next_sibling;
+        accessed |= c->accessed | revoke_below(c, rights);
+        c->rights &= ~rights;
+        if (!c->rights) {
+            mapping_remove_tree(c);
+        } else {
+            pt_set(c->space, c->vaddr, c); /* protection changed: boundaries may too */
+            page_refresh(c->space, c->vaddr);
+        }
+        c = next;
+    }
+    return accessed;
+}
+
+/* ------------------------------------------------------------ map/grant */
+
+/*
+ * X.2 placement: a send fpage of 2^s bytes and a receive window of 2^r.
+ * If s <= r the whole fpage lands at the offset snd_base selects inside
+ * the window; otherwise snd_base selects the part of the fpage that fills
+ * the window.
+ */
+static void place(word_t snd_fpage, word_t snd_base, word_t rcv_base, unsigned r, word_t *src,
+                  word_t *dst, word_t *size)
+{
+    unsigned s = fpage_size_log2(snd_fpage);
+    word_t snd = fpage_base(snd_fpage);
+    if (s <= r) {
+        *src = snd;
+        *dst = rcv_base + (snd_base & ((1UL << r) - 1) & ~((1UL << s) - 1));
+        *size = 1UL << s;
+    } else {
+        *src = snd + (snd_base & ((1UL << s) - 1) & ~((1UL << r) - 1));
+        *dst = rcv_base;
+        *size = 1UL << r;
+    }
+}
+
+static unsigned log2_of(word_t pow2)
+{
+    return (unsigned) __builtin_ctzl(pow2);
+}
+
+/* Whether the pages of a source run would need more than one host mapping. */
+static long runs_in_source(struct space *from, word_t src, word_t pages, unsigned rights)
+{
+    long runs = 1;
+    const struct mapping *prev = NULL;
+    for (word_t i = 0; i < pages; i++) {
+        const struct mapping *m = lookup(from, src + i * PAGE_SIZE);
+        if (i && (!m != !prev || (m && prev &&
+                                  (m->frame != prev->frame + 1 ||
+                                   (m->rights & rights) != (prev->rights & rights)))))
+            runs++;
+        prev = m;
+    }
+    return runs;
+}
+
+enum mem_error mem_map_fpage(struct space *from, word_t snd_fpage, word_t snd_base,
+                             struct space *to, word_t rcv_window, bool grant, bool *mapped_any)
+{
+    *mapped_any = false;
+    unsigned rights = snd_fpage & RIGHTS_ALL;
+    if (fpage_size_log2(snd_fpage) < PAGE_SHIFT || !rights)
+        return MEM_OK; /* nothing a page table can hold */
+
+    /* The complete address space, as a receive window, is the receiver's window. */
+    word_t rcv_base = fpage_base(rcv_window);
+    unsigned r = fpage_size_log2(rcv_window);
+    if (r >= 64 || (rcv_base == 0 && r == 1)) {
+        rcv_base = to->win_base;
+        r = log2_of(to->win_size);
+    }
+    if (r < PAGE_SHIFT)
+        return MEM_OK;
+
+    word_t src, dst, size;
+    place(snd_fpage, snd_base, rcv_base, r, &src, &dst, &size);
+    bool src_ok = from->is_sigma0 ? src >= mem.reservation &&
+                                        src - mem.reservation + size <= mem.frames * PAGE_SIZE
+                                  : window_contains(from, src, size);
+    if (!src_ok)
+        return MEM_OK; /* a space can only map what it has */
+    if (!window_contains(to, dst, size))
+        return MEM_OUTSIDE;
+
+    klock_acquire(&mem.lock);
+    word_t pages = size >> PAGE_SHIFT;
+    if (!vma_budget_allows(2 * runs_in_source(from, src, pages, rights))) {
+        klock_release(&mem.lock);
+        return MEM_MAP_BUDGET;
+    }
+    enum mem_error err = MEM_OK;
+    for (word_t i = 0; i < pages && err == MEM_OK; i++) {
+        word_t sv = src + i * PAGE_SIZE, dv = dst + i * PAGE_SIZE;
+        struct mapping *sp = lookup(from, sv);
+        if (!sp || !(sp->rights & rights))
+            continue;
+        struct mapping *old = to->pt[page_index(to, dv)];
+        if (old == sp)
+            continue; /* a page mapped onto itself */
+        unsigned r_new = sp->rights & rights;
+        if (old && old->parent == sp && !grant) {
+            old->rights |= r_new; /* the same page again: rights may only add up to the mapper's */
+            pt_set(to, dv, old);
+            *mapped_any = true;
+            continue;
+        }
+        if (old)
+            mapping_remove_tree(old);
+        struct mapping *m = node_alloc();
+        if (!m) {
+            err = MEM_NO_NODES;
+            break;
+        }
+        m->space = to;
+        m->vaddr = dv;
+        m->frame = sp->frame;
+        m->rights = r_new;
+        if (grant && !from->is_sigma0) {
+            /* The receiver takes the sender's place in the tree. */
+            child_link(sp->parent, m);
+            while (sp->first_child) {
+                struct mapping *c = sp->first_child;
+                child_unlink(c);
+                child_link(m, c);
+            }
+            child_unlink(sp);
+            pt_set(from, sv, NULL);
+            node_free(sp);
+        } else {
+            child_link(sp, m);
+        }
+        pt_set(to, dv, m);
+        *mapped_any = true;
+    }
+    host_sync(to, page_index(to, dst), page_index(to, dst) + pages);
+    if (grant && !from->is_sigma0)
+        host_sync(from, page_index(from, src), page_index(from, src) + pages);
+    klock_release(&mem.lock);
+    return err;
+}
+
+unsigned mem_unmap_fpage(struct space *s, word_t fpage, bool own)
+{
+    unsigned rights = fpage & RIGHTS_ALL, accessed = 0;
+    unsigned sz = fpage_size_log2(fpage);
+    word_t base = fpage_base(fpage), size;
+    if (sz < PAGE_SHIFT || s->is_sigma0 || !s->pt)
+        return 0;
+    if (sz >= 64 || (base == 0 && sz == 1)) {
+        base = s->win_base;
+        size = s->win_size;
+    } else {
+        size = 1UL << sz;
+    }
+    klock_acquire(&mem.lock);
+    for (word_t off = 0; off < size; off += PAGE_SIZE) {
+        if (!window_contains(s, base + off, PAGE_SIZE))
+            continue;
+        struct mapping *m = s->pt[page_index(s, base + off)];
+        if (!m)
+            continue;
+        accessed |= m->accessed | revoke_below(m, rights);
+        if (own) {
+            m->rights &= ~rights;
+            if (!m->rights) {
+                mapping_remove_tree(m);
+            } else {
+                pt_set(s, m->vaddr, m);
+                page_refresh(s, m->vaddr);
+            }
+        }
+    }
+    klock_release(&mem.lock);
+    return accessed;
+}
+
+unsigned mem_rights_at(struct space *s, word_t addr)
+{
+    if (s->is_sigma0 || !s->pt || !window_contains(s, addr, 1))
+        return 0;
+    klock_acquire(&mem.lock);
+    struct mapping *m = s->pt[page_index(s, addr)];
+    unsigned r = m ? m->rights : 0;
+    klock_release(&mem.lock);
+    return r;
+}
+
+/* ----------------------------------------------------------------- sigma0 */
+
+bool sigma0_available(word_t fpage, const struct space *to)
+{
+    word_t base = fpage_base(fpage);
+    unsigned sz = fpage_size_log2(fpage);
+    if (sz < PAGE_SHIFT || sz >= 48 || base < mem.reservation ||
+        base - mem.reservation + (1UL << sz) > mem.frames * PAGE_SIZE)
+        return false;
+    bool ok = true;
+    klock_acquire(&mem.lock);
+    word_t first = (base - mem.reservation) >> PAGE_SHIFT, n = (1UL << sz) >> PAGE_SHIFT;
+    for (word_t f = first; f < first + n && ok; f++)
+        for (struct mapping *c = mem.roots[f].first_child; c; c = c->next_sibling)
+            if (c->space != to)
+                ok = false;
+    klock_release(&mem.lock);
+    return ok;
+}
+
+word_t sigma0_find_free(unsigned size_log2)
+{
+    if (size_log2 < PAGE_SHIFT || size_log2 >= 48)
+        return NO_FRAME;
+    word_t n = (1UL << size_log2) >> PAGE_SHIFT;
+    klock_acquire(&mem.lock);
+    word_t found = NO_FRAME;
+    for (word_t f = 0; f + n <= mem.frames && found == NO_FRAME; f += n) {
+        word_t k = 0;
+        while (k < n && !mem.roots[f + k].first_child)
+            k++;
+        if (k == n)
+            found = mem.reservation + f * PAGE_SIZE;
+    }
+    klock_release(&mem.lock);
+    return found;
+}
+
+void mem_get_stats(struct mem_stats *out)
+{
+    klock_acquire(&mem.lock);
+    out->mappings = mem.nodes_in_use;
+    out->host_vmas = (word_t) mem.vma_used;
+    out->vma_budget = (word_t) mem.vma_budget;
+    klock_release(&mem.lock);
+}

@@ -1,0 +1,39 @@
+/*
+ * The memory layer's shared state and the helpers its two halves use:
+ * window.c (reservation, windows, host mappings, VMA count) and mapdb.c
+ * (the mapping database). Only those two files include this.
+ */
+#ifndef L4SIM_MEMSTATE_H
+#define L4SIM_MEMSTATE_H
+
+#include "memory.h"
+
+struct node_chunk;
+
+struct mem_state {
+    struct klock lock; /* guards everything below and every space's pt */
+    int memfd;
+    word_t frames;
+    word_t reservation, reservation_size;
+    word_t phys_window_size, window_size;
+    word_t phys_slot_size; /* the physical window's slot: a multiple of window_size */
+    unsigned window_count;
+    struct space **slots;  /* window index -> owner; 0 is the physical window */
+    struct mapping *roots; /* sigma0's mapping of each frame */
+    long vma_used;         /* boundaries summed over all windows */
+    long vma_budget;
+    struct node_chunk *chunks;
+    struct mapping *free_nodes;
+    word_t nodes_in_use;
+};
+
+extern struct mem_state mem;
+
+long window_boundaries(const struct space *s, word_t first, word_t last);
+bool vma_budget_allows(long extra);
+int host_set(word_t vaddr, word_t n, word_t frame, unsigned rights);
+
+void mapping_remove_tree(struct mapping *m);
+void mapping_pool_free(void);
+
+#endif /* L4SIM_MEMSTATE_H */

@@ -1,0 +1,247 @@
+/*
+ * Windows and host mappings: one PROT_NONE reservation carved into the
+ * physical window and one window per space, the memfd that is RAM, and the
+ * count of host VMAs the windows use, so a map fails cleanly long before
+ * Linux's vm.max_map_count would.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "memory.h"
+#include "memstate.h"
+
+struct mem_state mem;
+
+static word_t round_pow2(word_t x)
+{
+    word_t p = PAGE_SIZE;
+    while (p < x)
+        p <<= 1;
+    return p;
+}
+
+static long read_max_map_count(void)
+{
+    long v = 65530; /* Linux's default, if /proc says nothing */
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "re");
+    if (f) {
+        if (fscanf(f, "%ld", &v) != 1)
+            v = 65530;
+        fclose(f);
+    }
+    return v;
+}
+
+static long count_host_vmas(void)
+{
+    long n = 0;
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return 0;
+    int c;
+    while ((c = fgetc(f)) != EOF)
+        n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+int mem_boot(const struct l4sim_config *cfg)
+{
+    memset(&mem, 0, sizeof(mem));
+    mem.memfd = -1;
+    mem.frames = cfg->phys_mem_size / PAGE_SIZE;
+    mem.phys_window_size = round_pow2(cfg->phys_mem_size ? cfg->phys_mem_size : PAGE_SIZE);
+    mem.window_size = round_pow2(cfg->window_size);
+    mem.window_count = cfg->max_spaces;
+    mem.slots = calloc(mem.window_count + 1, sizeof(*mem.slots));
+    mem.roots = calloc(mem.frames ? mem.frames : 1, sizeof(*mem.roots));
+    if (!mem.slots || !mem.roots)
+        return -1;
+
+    mem.memfd = memfd_create("l4sim-ram", MFD_CLOEXEC);
+    if (mem.memfd < 0 || ftruncate(mem.memfd, (off_t) cfg->phys_mem_size) != 0) {
+        perror("l4sim: simulated RAM (memfd)");
+        return -1;
+    }
+
+    /* Windows are naturally aligned so that each is one fpage: reserve one
+     * alignment more than needed and trim. */
+    word_t align = mem.phys_window_size > mem.window_size ? mem.phys_window_size : mem.window_size;
+    mem.phys_slot_size = align; /* keeps every window after it aligned too */
+    word_t need = mem.phys_slot_size + (word_t) mem.window_count * mem.window_size;
+    word_t span = need + align;
+    char *raw = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (raw == MAP_FAILED) {
+        perror("l4sim: reserving the address-space windows");
+        return -1;
+    }
+    word_t base = ((word_t) raw + align - 1) & ~(align - 1);
+    if (base > (word_t) raw)
+        munmap(raw, base - (word_t) raw);
+    word_t end = (word_t) raw + span;
+    if (end > base + need)
+        munmap((void *) (base + need), end - (base + need));
+    mem.reservation = base;
+    mem.reservation_size = need;
+
+    for (word_t f = 0; f < mem.frames; f++) {
+        mem.roots[f].frame = f;
+        mem.roots[f].vaddr = base + f * PAGE_SIZE;
+        mem.roots[f].rights = RIGHTS_ALL;
+    }
+    mem.vma_budget = read_max_map_count() - count_host_vmas() - 2L * cfg->max_threads - 1024;
+    if (mem.vma_budget < 1024) {
+        fprintf(stderr, "l4sim: vm.max_map_count leaves no room for mappings\n");
+        return -1;
+    }
+    return 0;
+}
+
+void mem_shutdown(void)
+{
+    if (!mem.slots && !mem.reservation)
+        return; /* never booted: mem.memfd is not ours to close */
+    if (mem.reservation)
+        munmap((void *) mem.reservation, mem.reservation_size);
+    if (mem.memfd >= 0)
+        close(mem.memfd);
+    mapping_pool_free();
+    free(mem.slots);
+    free(mem.roots);
+    memset(&mem, 0, sizeof(mem));
+    mem.memfd = -1;
+}
+
+word_t phys_base(void)
+{
+    return mem.reservation;
+}
+
+word_t phys_size(void)
+{
+    return mem.frames * PAGE_SIZE;
+}
+
+/* ------------------------------------------------------------- windows */
+
+int window_attach(struct space *s, bool physical)
+{
+    klock_acquire(&mem.lock);
+    unsigned index = 0;
+    if (!physical) {
+        for (index = 1; index <= mem.window_count && mem.slots[index]; index++)
+            ;
+        if (index > mem.window_count) {
+            klock_release(&mem.lock);
+            return -1;
+        }
+    }
+    word_t size = physical ? mem.phys_window_size : mem.window_size;
+    word_t base = physical ? mem.reservation
+                           : mem.reservation + mem.phys_slot_size + (index - 1) * mem.window_size;
+    struct mapping **pt = NULL;
+    if (!s->is_sigma0) {
+        pt = calloc(size / PAGE_SIZE, sizeof(*pt));
+        if (!pt) {
+            klock_release(&mem.lock);
+            return -1;
+        }
+        if (!physical || !mem.slots[0])
+            mem.slots[index] = s;
+    }
+    s->win_base = base;
+    s->win_size = size;
+    s->win_index = index;
+    s->pt = pt;
+    klock_release(&mem.lock);
+    return 0;
+}
+
+void window_detach(struct space *s)
+{
+    if (!s->win_size)
+        return;
+    klock_acquire(&mem.lock);
+    if (s->pt) {
+        for (word_t i = 0; i < s->win_size / PAGE_SIZE; i++)
+            if (s->pt[i])
+                mapping_remove_tree(s->pt[i]);
+        free(s->pt);
+    }
+    if (mem.slots[s->win_index] == s)
+        mem.slots[s->win_index] = NULL;
+    s->pt = NULL;
+    s->win_base = s->win_size = 0;
+    klock_release(&mem.lock);
+}
+
+bool window_contains(const struct space *s, word_t addr, word_t size)
+{
+    return size <= s->win_size && addr >= s->win_base && addr - s->win_base <= s->win_size - size;
+}
+
+/* Lock-free: read by the SIGSEGV handler; slots change only at space birth and death. */
+struct space *window_owner(word_t addr)
+{
+    if (addr < mem.reservation || addr - mem.reservation >= mem.reservation_size)
+        return NULL;
+    word_t off = addr - mem.reservation;
+    if (off < mem.phys_slot_size)
+        return off < mem.phys_window_size ? __atomic_load_n(&mem.slots[0], __ATOMIC_ACQUIRE) : NULL;
+    unsigned index = 1 + (unsigned) ((off - mem.phys_slot_size) / mem.window_size);
+    return __atomic_load_n(&mem.slots[index], __ATOMIC_ACQUIRE);
+}
+
+/* ------------------------------------------------- host VMA accounting */
+
+/*
+ * Linux merges neighbouring mappings of the same kind: the reservation,
+ * or the memfd at consecutive offsets with equal protection. A window then
+ * costs one VMA more than it has boundaries between pages of different
+ * kind; page -1 and page n count as reservation.
+ */
+static bool boundary(const struct space *s, word_t i)
+{
+    word_t n = s->win_size / PAGE_SIZE;
+    const struct mapping *a = i > 0 ? s->pt[i - 1] : NULL;
+    const struct mapping *b = i < n ? s->pt[i] : NULL;
+    if (!a || !b)
+        return a != b;
+    return a->rights != b->rights || b->frame != a->frame + 1;
+}
+
+long window_boundaries(const struct space *s, word_t first, word_t last)
+{
+    long count = 0;
+    for (word_t i = first; i <= last; i++)
+        count += boundary(s, i);
+    return count;
+}
+
+bool vma_budget_allows(long extra)
+{
+    return mem.vma_used + extra <= mem.vma_budget;
+}
+
+static int prot_of(unsigned rights)
+{
+    return (rights & RIGHT_R ? PROT_READ : 0) | (rights & RIGHT_W ? PROT_WRITE : 0) |
+           (rights & RIGHT_X ? PROT_EXEC : 0);
+}
+
+/* Make host pages [vaddr, +n) show frames frame.. with rights (0: reservation). */
+int host_set(word_t vaddr, word_t n, word_t frame, unsigned rights)
+{
+    void *p;
+    if (!rights)
+        p = mmap((void *) vaddr, n * PAGE_SIZE, PROT_NONE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+    else
+        p = mmap((void *) vaddr, n * PAGE_SIZE, prot_of(rights), MAP_SHARED | MAP_FIXED, mem.memfd,
+                 (off_t) (frame * PAGE_SIZE));
+    return p == MAP_FAILED ? -1 : 0;
+}
