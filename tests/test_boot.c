@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include <l4/sigma0.h>
+
 #include "harness.h"
 
 static int return_42(void *arg)
@@ -190,6 +192,7 @@ static void invalid_config_fails_cleanly(void **state)
 #define TEST_PHYS_MEM (64UL << 20)
 
 struct kip_seen {
+    L4_Word_t phys_base;
     L4_Word_t magic, api_version, api_flags, supplier, system_base, user_base, id_bits;
     L4_Word_t utcb_size, utcb_align_log2, utcb_area_log2, kip_area_log2;
     L4_Word_t page_mask, processors, mem_descs;
@@ -227,10 +230,15 @@ static int read_kip(void *arg)
     seen.page_mask = L4_PageSizeMask(kip);
     seen.processors = L4_NumProcessors(kip);
     seen.mem_descs = L4_NumMemoryDescriptors(kip);
+    /* Physical memory is the root's window: physical address p is host address p. */
+    L4_Word_t window_size;
+    H_EQ(l4sim_space_window(L4_Myself(), &seen.phys_base, &window_size), 0);
+    H_CHECK(window_size >= TEST_PHYS_MEM);
     for (L4_Word_t i = 0; i < seen.mem_descs; i++) {
         L4_MemoryDesc_t *m = L4_MemoryDesc(kip, i);
         if (m && !L4_IsMemoryDescVirtual(m) && L4_MemoryDescType(m) == L4_ConventionalMemoryType &&
-            L4_MemoryDescLow(m) == 0 && L4_MemoryDescHigh(m) == TEST_PHYS_MEM - 1)
+            L4_MemoryDescLow(m) == seen.phys_base &&
+            L4_MemoryDescHigh(m) == seen.phys_base + TEST_PHYS_MEM - 1)
             seen.conventional_ram++;
     }
     H_CHECK(L4_MemoryDesc(kip, seen.mem_descs) == NULL);
@@ -285,15 +293,35 @@ static void kip_describes_the_kernel(void **state)
     assert_int_equal(seen.kip_from_thread, (L4_Word_t) seen.kip);
 }
 
-/* sigma0 answers any request (for now with the nil fpage as a map item). */
+/*
+ * sigma0 maps physical pages idempotently to the root: page p appears at
+ * address p, where the root can use it. Pages outside RAM are refused, and
+ * a request without a receive window fails as a message overflow.
+ */
 static int call_sigma0(void *arg)
 {
     (void) arg;
+    L4_Word_t base, size;
+    H_EQ(l4sim_space_window(L4_Myself(), &base, &size), 0);
+    L4_Fpage_t want = L4_FpageLog2(base + 5 * 4096, 12);
+    L4_Fpage_t got = L4_Sigma0_GetPage(h_sigma0(), want);
+    H_CHECK(!L4_IsNilFpage(got));
+    H_EQ(L4_Address(got), base + 5 * 4096);
+    volatile L4_Word_t *p = (L4_Word_t *) (base + 5 * 4096);
+    *p = 0x1234;
+    H_EQ(*p, 0x1234);
+
+    L4_Fpage_t any = L4_Sigma0_GetAny(h_sigma0(), 16, L4_CompleteAddressSpace);
+    H_CHECK(!L4_IsNilFpage(any));
+    H_EQ(L4_SizeLog2(any), 16);
+    H_CHECK(L4_Address(any) >= base && L4_Address(any) < base + size);
+
+    /* Outside physical memory there is nothing to give. */
+    H_CHECK(L4_IsNilFpage(L4_Sigma0_GetPage(h_sigma0(), L4_FpageLog2(base + size, 12))));
+
     L4_LoadMR(0, 0);
-    L4_MsgTag_t tag = L4_Call(h_sigma0());
-    H_IPC_OK(tag);
-    H_EQ(L4_UntypedWords(tag), 0);
-    H_EQ(L4_TypedWords(tag), 2);
+    L4_Accept(L4_UntypedWordsAcceptor);
+    H_IPC_FAILS(L4_Call(h_sigma0()), H_ERR_RECV(L4_IpcErrMsgOverflow));
     return 0;
 }
 

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <l4/types.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -21,6 +23,8 @@ typedef void (*l4sim_trace_fn)(const char *line, size_t len, void *ctx);
 struct l4sim_config {
     unsigned max_threads;      /* thread numbers available to user threads */
     size_t phys_mem_size;      /* simulated RAM in bytes */
+    size_t window_size;        /* bytes of host address space per L4 space */
+    unsigned max_spaces;       /* windows reserved besides the physical one */
     size_t user_stack_size;    /* stack l4sim_run gives the root thread */
     int trace_fd;              /* trace lines are written here; -1 for none */
     const char *trace_path;    /* or appended to this file, opened for the run */
@@ -41,6 +45,14 @@ void l4sim_config_init(struct l4sim_config *cfg);
  * l4sim_run may be called again. Only one system runs at a time per process.
  */
 int l4sim_run(const struct l4sim_config *cfg, int (*root)(void *arg), void *arg);
+
+/*
+ * Where a space's window lies in the host address space: every address the
+ * space can use is in [*base, *base + *size). The root task's window is the
+ * physical window, where physical address p is host address p. Returns 0,
+ * or -1 if the thread does not exist (or no system runs).
+ */
+int l4sim_space_window(L4_ThreadId_t any_thread_of_space, L4_Word_t *base, L4_Word_t *size);
 
 /* Summary of the last (or current) run. */
 struct l4sim_stats {

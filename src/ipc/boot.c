@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "kernel.h"
+#include "memory.h"
 
 #define SIGMA0_STACK_SIZE (64UL << 10)
 #define MAX_THREADS_LIMIT (1UL << 20)
@@ -29,6 +30,8 @@ KERNEL_API void l4sim_config_init(struct l4sim_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->max_threads = 1024;
     cfg->phys_mem_size = 256UL << 20;
+    cfg->window_size = 64UL << 20;
+    cfg->max_spaces = 64;
     cfg->user_stack_size = 1UL << 20;
     cfg->trace_fd = -1;
     const char *trace = getenv("L4SIM_TRACE");
@@ -60,6 +63,16 @@ static bool config_valid(const struct l4sim_config *cfg)
                 MAX_THREADS_LIMIT, cfg->max_threads);
         return false;
     }
+    if (cfg->phys_mem_size % 4096 || cfg->phys_mem_size > (64UL << 30)) {
+        fprintf(stderr, "l4sim: phys_mem_size must be a multiple of 4 KiB up to 64 GiB (got %zu)\n",
+                cfg->phys_mem_size);
+        return false;
+    }
+    if (cfg->window_size < (1UL << 16) || cfg->window_size > (1UL << 36) || cfg->max_spaces < 1 ||
+        cfg->max_spaces > 65536) {
+        fprintf(stderr, "l4sim: window_size must be 64 KiB..64 GiB and max_spaces 1..65536\n");
+        return false;
+    }
     if (cfg->user_stack_size < 16384) {
         fprintf(stderr, "l4sim: user_stack_size must be at least 16 KiB (got %zu)\n",
                 cfg->user_stack_size);
@@ -68,9 +81,18 @@ static bool config_valid(const struct l4sim_config *cfg)
     return true;
 }
 
-static struct space *boot_space(void)
+/* sigma0 and the root share the physical window: sigma0 owns every frame
+ * in it, the root sees what sigma0 maps to it at the same addresses. */
+static struct space *boot_space(bool sigma0)
 {
     struct space *s = space_alloc();
+    if (s) {
+        s->is_sigma0 = sigma0;
+        if (window_attach(s, true) != 0) {
+            s->live = false;
+            return NULL;
+        }
+    }
     word_t err;
     /* The same layout for every boot space: KIP at 4 KiB, 1024 UTCBs at 1 MiB. */
     if (s && !space_set_areas(s, 0x1000UL | (12UL << 4), 0x100000UL | (20UL << 4), &err)) {
@@ -92,6 +114,7 @@ static void teardown(void)
     last_stats.threads_created = atomic_load(&kernel.threads_created);
     trace_shutdown();
     spaces_free_all();
+    mem_shutdown();
     kip_free();
     free(kernel.tcbs);
     free(kernel.spaces);
@@ -130,7 +153,7 @@ static bool boot(const struct l4sim_config *cfg)
     kernel.spaces = calloc(kernel.space_count, sizeof(struct space));
     sigma0_stack = malloc(SIGMA0_STACK_SIZE);
     root_stack = malloc(cfg->user_stack_size);
-    if (!kernel.tcbs || !kernel.spaces || !sigma0_stack || !root_stack || kip_build() != 0) {
+    if (!kernel.tcbs || !kernel.spaces || !sigma0_stack || !root_stack) {
         fprintf(stderr, "l4sim: out of host memory while booting\n");
         return false;
     }
@@ -140,8 +163,12 @@ static bool boot(const struct l4sim_config *cfg)
     thread_install_signals();
     trace_event(TR_BOOT, ID_NIL, ID_NIL, 0, "l4sim X.2");
 
-    struct space *sigma0_space = boot_space();
-    kernel.root_space = boot_space();
+    if (mem_boot(cfg) != 0 || kip_build() != 0) {
+        fprintf(stderr, "l4sim: cannot set up simulated memory\n");
+        return false;
+    }
+    struct space *sigma0_space = boot_space(true);
+    kernel.root_space = boot_space(false);
     if (!sigma0_space || !kernel.root_space) {
         fprintf(stderr, "l4sim: cannot create the boot spaces\n");
         return false;

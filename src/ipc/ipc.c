@@ -122,7 +122,7 @@ static struct tcb *queue_find(struct tcb *self, word_t from_spec)
  */
 static struct xfer_result transfer(struct tcb *src, struct tcb *dst)
 {
-    struct xfer_result r = message_copy(src->utcb, dst->utcb);
+    struct xfer_result r = message_copy(src, dst);
     dst->recv_partner = id_seen_by(src, dst);
     src->ipc_sent++;
     dst->ipc_received++;

@@ -70,6 +70,8 @@ void klock_release(struct klock *l);
 
 /* --------------------------------------------------------------- spaces */
 
+struct mapping;
+
 struct space {
     /* Guarded by kernel.control_lock: */
     bool live;
@@ -85,6 +87,12 @@ struct space {
     struct tcb **slot_owner;
     word_t utcb_slot_count;
     unsigned index; /* position in kernel.spaces, for traces */
+
+    /* The window: guarded by mem.lock (memory.h), fixed while live. */
+    word_t win_base, win_size;
+    unsigned win_index;  /* 0 is the physical window */
+    bool is_sigma0;      /* owns every frame, maps nothing on the host */
+    struct mapping **pt; /* page table: one entry per page of the window */
 };
 
 /* -------------------------------------------------------------- threads */
@@ -176,6 +184,10 @@ struct tcb {
     _Atomic uint32_t exited; /* futex word: host thread is done */
     bool self_deleted;
 
+    /* Alternate signal stack for the page-fault handler. */
+    void *altstack;
+    unsigned altstack_id;
+
     /* Statistics, written by the thread itself. */
     uint64_t ipc_sent, ipc_received;
 };
@@ -251,6 +263,10 @@ enum trace_kind {
     TR_TIMEOUT,
     TR_ERROR,
     TR_NOTE,
+    TR_PAGEFAULT, /* a: faulting thread, b: pager, tag: address, note: access */
+    TR_EXCEPTION, /* a: thread, b: exception handler, tag: address, note: why */
+    TR_MAP,       /* a: receiver, b: sender, tag: receive address, note: map or grant */
+    TR_UNMAP,     /* a: caller, tag: fpage */
 };
 bool trace_enabled(void);
 void trace_event(enum trace_kind kind, word_t a, word_t b, word_t tag, const char *note);
@@ -338,6 +354,11 @@ word_t kip_word(enum kip_word_index i);
 word_t kip_kernel_id(void);
 
 void sigma0_main(void *kip);
+
+/* The page-fault path (fault.c). */
+void fault_install(void);
+int fault_thread_init(struct tcb *t);
+void fault_thread_exit(struct tcb *t);
 
 /* arch: call ip(arg) on stack sp (sp = 0: stay on this stack), saving the
  * host stack pointer in *saved. Returns 0 when ip returns, or the value

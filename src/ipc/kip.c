@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "kernel.h"
+#include "memory.h"
 
 #define KIP_SIZE           4096UL
 #define KIP_MAGIC_VALUE    (('K' << 24) | (230 << 16) | ('4' << 8) | 'L')
@@ -99,10 +100,9 @@ int kip_build(void)
      * reserved. Virtual-address descriptors say what user spaces may use. */
     word_t *md = &k[MEMDESC_WORD];
     unsigned n = 0;
-    word_t ram = kernel.cfg.phys_mem_size;
-    if (ram) {
-        set_memdesc(&md[2 * n++], MEMTYPE_CONVENTIONAL, false, 0, ram - 1);
-    }
+    word_t ram = phys_size();
+    if (ram)
+        set_memdesc(&md[2 * n++], MEMTYPE_CONVENTIONAL, false, phys_base(), phys_base() + ram - 1);
     set_memdesc(&md[2 * n++], MEMTYPE_RESERVED, false, base, base + KIP_SIZE - 1);
     set_memdesc(&md[2 * n++], MEMTYPE_CONVENTIONAL, true, 0, (1UL << 47) - 1);
     k[KIP_MEMORY_INFO] = ((word_t) (MEMDESC_WORD * sizeof(word_t)) << 32) | n;

@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "memory.h"
 #include "message.h"
 
 #define TAG_U(tag) ((unsigned) ((tag) &0x3f))
@@ -97,8 +98,42 @@ static bool readable(void *p)
     return p && process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == 1;
 }
 
-struct xfer_result message_copy(const struct l4sim_utcb *src, struct l4sim_utcb *dst)
+static struct xfer_result overflow(word_t copied)
 {
+    struct xfer_result r = {with_offset(IPCERR_OVERFLOW | IPCERR_SEND, copied),
+                            with_offset(IPCERR_OVERFLOW | IPCERR_RECV, copied)};
+    return r;
+}
+
+/*
+ * A map or grant item: the receiver must accept mappings (a receive window
+ * in BR0), and the target must lie in its window. Pages the sender lacks
+ * are skipped, as in X.2.
+ */
+static bool map_item(struct tcb *from, struct tcb *to, word_t item, word_t fpage)
+{
+    word_t rcv_window = to->utcb->br[0] & ~0xfUL;
+    if (!rcv_window)
+        return false;
+    bool grant = ITEM_TYPE(item) == ITEM_GRANT, mapped;
+    enum mem_error e =
+        mem_map_fpage(from->space, fpage, item & ~0x3ffUL, to->space, rcv_window, grant, &mapped);
+    if (e != MEM_OK) {
+        trace_event(TR_NOTE, to->id, from->id, 0,
+                    e == MEM_OUTSIDE      ? "map refused: target outside the receiver's window"
+                    : e == MEM_MAP_BUDGET ? "map refused: host mapping budget exhausted"
+                                          : "map refused: mapping database full");
+        return false;
+    }
+    if (mapped)
+        trace_event(TR_MAP, to->id, from->id, fpage_base(fpage), grant ? "grant" : "map");
+    return true;
+}
+
+struct xfer_result message_copy(struct tcb *src_tcb, struct tcb *dst_tcb)
+{
+    const struct l4sim_utcb *src = src_tcb->utcb;
+    struct l4sim_utcb *dst = dst_tcb->utcb;
     struct xfer_result r = {0, 0};
     word_t tag = src->mr[0];
     unsigned u = TAG_U(tag), t = TAG_T(tag);
@@ -114,8 +149,11 @@ struct xfer_result message_copy(const struct l4sim_utcb *src, struct l4sim_utcb 
     word_t copied = 0;
     for (unsigned i = u + 1; i <= u + t; i += item_words(src->mr[i])) {
         word_t w = src->mr[i];
-        if (!ITEM_IS_STRING(w))
-            continue; /* map and grant items travel as words for now */
+        if (!ITEM_IS_STRING(w)) {
+            if (!map_item(src_tcb, dst_tcb, w, src->mr[i + 1]))
+                return overflow(copied);
+            continue;
+        }
 
         struct iovec from[32], to[32];
         unsigned n_from = STRING_PARTS(w), n_to = 0;
@@ -124,11 +162,8 @@ struct xfer_result message_copy(const struct l4sim_utcb *src, struct l4sim_utcb 
             from[k].iov_base = (void *) src->mr[i + 1 + k];
             from[k].iov_len = len;
         }
-        if (!next_buffer(dst, &br, &more_buffers, to, &n_to, &capacity) || total > capacity) {
-            r.send_error = with_offset(IPCERR_OVERFLOW | IPCERR_SEND, copied);
-            r.recv_error = with_offset(IPCERR_OVERFLOW | IPCERR_RECV, copied);
-            return r;
-        }
+        if (!next_buffer(dst, &br, &more_buffers, to, &n_to, &capacity) || total > capacity)
+            return overflow(copied);
         ssize_t done = total ? process_vm_writev(getpid(), from, n_from, to, n_to, 0) : 0;
         if (done < 0 || (word_t) done != total) {
             /* The copy stopped at byte `good`: blame the sender if that

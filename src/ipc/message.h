@@ -19,7 +19,8 @@ struct xfer_result {
 /* Check the tag and typed items in MR0..; 0 or a send-phase IPC error. */
 word_t message_check(const struct l4sim_utcb *src);
 
-/* Copy a checked message from src to dst, honouring dst's buffers. */
-struct xfer_result message_copy(const struct l4sim_utcb *src, struct l4sim_utcb *dst);
+/* Copy a checked message from src to dst, honouring dst's buffers and
+ * carrying out its map and grant items between their spaces. */
+struct xfer_result message_copy(struct tcb *src, struct tcb *dst);
 
 #endif /* L4SIM_MESSAGE_H */

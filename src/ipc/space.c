@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "kernel.h"
+#include "memory.h"
 
 #define MIN_KIP_AREA_LOG2  12
 #define MAX_UTCB_AREA_LOG2 24 /* 16384 UTCBs */
@@ -37,6 +38,7 @@ void space_release_if_unused(struct space *s)
     if (!s->live || s->threads)
         return;
     trace_event(TR_SPACE_DELETE, ID_NIL, ID_NIL, 0, "its last thread is gone");
+    window_detach(s);
     space_free_storage(s);
     s->live = false;
 }
@@ -44,8 +46,10 @@ void space_release_if_unused(struct space *s)
 void spaces_free_all(void)
 {
     for (unsigned i = 0; i < kernel.space_count; i++)
-        if (kernel.spaces[i].live)
+        if (kernel.spaces[i].live) {
+            window_detach(&kernel.spaces[i]);
             space_free_storage(&kernel.spaces[i]);
+        }
 }
 
 bool space_utcb_location_valid(struct space *s, word_t location)

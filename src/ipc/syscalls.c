@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kernel.h"
+#include "memory.h"
 
 __thread struct l4sim_utcb *l4sim_current_utcb KERNEL_API
     __attribute__((tls_model("initial-exec"))) = &kernel.orphan_utcb;
@@ -105,13 +106,38 @@ KERNEL_API word_t l4sim_sys_memory_control(word_t control, const word_t attribut
     return r;
 }
 
-/* Mappings arrive with the address-space work; there is nothing to revoke yet. */
+/*
+ * Unmap: MR0..MRk hold fpages of the caller's space; their rights are taken
+ * from every space the pages reached (and from the caller too when the
+ * flush bit is set). Each MR then holds the fpage with the access status
+ * in place of its rights: which rights any host mapping of it had (l4sim
+ * cannot see individual accesses; see docs/design.md).
+ */
 KERNEL_API void l4sim_sys_unmap(word_t control)
 {
-    (void) control;
     struct tcb *self = kernel_enter();
-    if (self)
-        kernel_exit(self);
+    if (!self)
+        return;
+    word_t count = (control & 0x3f) + 1;
+    bool flush = control & 0x40;
+    for (word_t i = 0; i < count; i++) {
+        word_t fpage = self->utcb->mr[i];
+        trace_event(TR_UNMAP, self->id, ID_NIL, fpage, flush ? "flush" : NULL);
+        unsigned accessed = mem_unmap_fpage(self->space, fpage, flush);
+        self->utcb->mr[i] = (fpage & ~7UL) | accessed;
+    }
+    kernel_exit(self);
+}
+
+KERNEL_API int l4sim_space_window(L4_ThreadId_t thread, L4_Word_t *base, L4_Word_t *size)
+{
+    struct tcb *self = current_tcb;
+    struct tcb *t = kernel.booted ? tcb_lookup(self, thread.raw) : NULL;
+    if (!t || !t->space || !t->space->win_size)
+        return -1;
+    *base = t->space->win_base;
+    *size = t->space->win_size;
+    return 0;
 }
 
 KERNEL_API void *l4sim_sys_kernel_interface(word_t *api_version, word_t *api_flags,

@@ -10,6 +10,7 @@
 #include <ucontext.h>
 
 #include "kernel.h"
+#include "memory.h"
 
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
@@ -119,7 +120,18 @@ void thread_install_signals(void)
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(kick_signal(), &sa, NULL);
+    fault_install();
     installed = true;
+}
+
+/* Leaving a signal handler by jumping keeps its signal blocked; undo that. */
+static void unblock_kernel_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, kick_signal());
+    sigaddset(&set, SIGSEGV);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
 /* --------------------------------------------------------- start protocol */
@@ -172,6 +184,7 @@ static void thread_body(struct tcb *self)
         atomic_store_explicit(&self->run, RUN_USER, memory_order_seq_cst);
         int how = arch_user_enter(ip, sp, (word_t) kernel.kip, &self->user_frame_sp);
         atomic_store_explicit(&self->run, RUN_KERNEL, memory_order_seq_cst);
+        unblock_kernel_signals(); /* we may have left user code from inside a handler */
         if (how == 0) {
             /* Its code returned: the thread halts, as if stopped. */
             trace_event(TR_THREAD_HALT, self->id, ID_NIL, 0, "entry function returned");
@@ -225,7 +238,12 @@ static void *host_main(void *arg)
     unsigned host_stack = host_stack_register();
     current_tcb = self;
     l4sim_current_utcb = self->utcb;
+    if (fault_thread_init(self) != 0)
+        trace_event(TR_NOTE, self->id, ID_NIL, 0,
+                    "no alternate signal stack: faults use the user stack");
     arch_user_enter((word_t) thread_body, 0, (word_t) self, &self->exit_sp);
+    unblock_kernel_signals();
+    fault_thread_exit(self);
 
     /* Killed: clean up our IPC, then say we are done. */
     ipc_unwind_dying(self);
@@ -411,6 +429,10 @@ static word_t thread_create(struct tcb *self, struct tcb *t, word_t dest, word_t
         s = space_alloc();
         if (!s)
             return failed(self, ERR_NO_MEM);
+        if (window_attach(s, false) != 0) {
+            s->live = false;
+            return failed(self, ERR_NO_MEM); /* every window is taken: see max_spaces */
+        }
         trace_event(TR_SPACE_CREATE, dest, ID_NIL, 0, "new space for this thread");
     }
 

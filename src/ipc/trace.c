@@ -32,6 +32,10 @@ static const char *const kind_names[] = {
     [TR_TIMEOUT] = "timeout",
     [TR_ERROR] = "error",
     [TR_NOTE] = "note",
+    [TR_PAGEFAULT] = "pagefault",
+    [TR_EXCEPTION] = "exception",
+    [TR_MAP] = "map",
+    [TR_UNMAP] = "unmap",
 };
 
 struct line {
@@ -123,6 +127,14 @@ void trace_event(enum trace_kind kind, word_t a, word_t b, word_t tag, const cha
         put_uint(&l, tag & 0x3f, 10);
         put_str(&l, " t=");
         put_uint(&l, (tag >> 6) & 0x3f, 10);
+    } else if (kind == TR_PAGEFAULT || kind == TR_EXCEPTION || kind == TR_MAP) {
+        put_str(&l, kind == TR_MAP ? " <- " : " -> ");
+        put_tid(&l, b);
+        put_str(&l, " addr=0x");
+        put_uint(&l, tag, 16);
+    } else if (kind == TR_UNMAP) {
+        put_str(&l, " fpage=0x");
+        put_uint(&l, tag, 16);
     } else if (b != ID_NIL) {
         put_str(&l, " ");
         put_tid(&l, b);

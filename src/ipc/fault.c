@@ -1,0 +1,226 @@
+/*
+ * The page-fault path: a SIGSEGV in a thread's own window becomes the X.2
+ * page-fault IPC to its pager; the reply's map item is installed and the
+ * access retried. Runs in a signal handler on the thread's alternate
+ * stack, so it uses only futexes, atomics and system calls. Faults that are
+ * not ours go to whoever handled SIGSEGV before us, or to the default.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "memory.h"
+
+#define ALTSTACK_SIZE (64UL << 10)
+#define X86_PF_WRITE  (1UL << 1)
+#define X86_PF_INSTR  (1UL << 4)
+
+/* Labels of the kernel-generated messages (48-bit label field). */
+#define LABEL_MASK      ((1UL << 48) - 1)
+#define PAGEFAULT_LABEL (((word_t) -2 << 4) & LABEL_MASK)
+#define EXCEPTION_LABEL (((word_t) -4 << 4) & LABEL_MASK)
+
+static struct sigaction previous_segv;
+static bool installed;
+
+/* ------------------------------------------------------ diagnostics */
+
+static void diag(const char *s)
+{
+    ssize_t ignored = write(2, s, strlen(s));
+    (void) ignored;
+}
+
+static void diag_num(word_t v, unsigned base)
+{
+    char buf[24];
+    int n = (int) sizeof(buf);
+    buf[--n] = 0;
+    do {
+        buf[--n] = "0123456789abcdef"[v % base];
+        v /= base;
+    } while (v);
+    diag(base == 16 ? "0x" : "");
+    diag(&buf[n]);
+}
+
+/* ------------------------------------------------------- alt stacks */
+
+int fault_thread_init(struct tcb *t)
+{
+    void *p = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    stack_t ss = {.ss_sp = p, .ss_size = ALTSTACK_SIZE, .ss_flags = 0};
+    if (sigaltstack(&ss, NULL) != 0) {
+        munmap(p, ALTSTACK_SIZE);
+        return -1;
+    }
+    t->altstack = p;
+    t->altstack_id = stack_register(p, ALTSTACK_SIZE);
+    return 0;
+}
+
+void fault_thread_exit(struct tcb *t)
+{
+    if (!t->altstack)
+        return;
+    stack_t ss = {.ss_flags = SS_DISABLE};
+    sigaltstack(&ss, NULL);
+    stack_deregister(t->altstack_id);
+    munmap(t->altstack, ALTSTACK_SIZE);
+    t->altstack = NULL;
+}
+
+/* -------------------------------------------------- not ours: pass on */
+
+static void pass_on(int sig, siginfo_t *si, void *uc)
+{
+    if ((previous_segv.sa_flags & SA_SIGINFO) && previous_segv.sa_sigaction) {
+        previous_segv.sa_sigaction(sig, si, uc);
+        return;
+    }
+    if (previous_segv.sa_handler != SIG_DFL && previous_segv.sa_handler != SIG_IGN &&
+        previous_segv.sa_handler) {
+        previous_segv.sa_handler(sig);
+        return;
+    }
+    /* Re-executing the access with the default action makes a normal crash. */
+    signal(sig, SIG_DFL);
+}
+
+/* --------------------------------------------------------- messages */
+
+struct saved_regs {
+    word_t mr[5], br0, error_code;
+};
+
+static void save_regs(struct l4sim_utcb *u, struct saved_regs *r)
+{
+    memcpy(r->mr, u->mr, sizeof(r->mr));
+    r->br0 = u->br[0];
+    r->error_code = u->error_code;
+}
+
+static void restore_regs(struct l4sim_utcb *u, const struct saved_regs *r)
+{
+    memcpy(u->mr, r->mr, sizeof(r->mr));
+    u->br[0] = r->br0;
+    u->error_code = r->error_code;
+}
+
+static word_t window_fpage(const struct space *s)
+{
+    return s->win_base | ((word_t) __builtin_ctzl(s->win_size) << 4);
+}
+
+static const char *access_name(unsigned access)
+{
+    return access == RIGHT_W ? "write" : access == RIGHT_X ? "execute" : "read";
+}
+
+/* Ask the pager for a mapping; true when the access may be retried. */
+static bool pagefault_ipc(struct tcb *self, word_t addr, word_t ip, unsigned access)
+{
+    struct l4sim_utcb *u = self->utcb;
+    word_t pager = u->pager;
+    if (pager == ID_NIL || !tcb_lookup(self, pager))
+        return false;
+    struct saved_regs saved;
+    save_regs(u, &saved);
+    u->mr[0] = ((PAGEFAULT_LABEL | access) << 16) | 2;
+    u->mr[1] = addr;
+    u->mr[2] = ip;
+    u->br[0] = window_fpage(self->space);
+    trace_event(TR_PAGEFAULT, self->id, pager, addr, access_name(access));
+    word_t from;
+    word_t tag = ipc_do(self, pager, pager, 0, &from);
+    bool ok = !(tag & TAG_ERROR_FLAG) && (mem_rights_at(self->space, addr) & access) == access;
+    restore_regs(u, &saved);
+    return ok;
+}
+
+/*
+ * Tell the thread's exception handler, which may answer with a new IP and
+ * SP (MR1, MR2). Without a handler the thread halts with a message naming
+ * it, so a bad access is never a silent hang.
+ */
+static void raise_exception(struct tcb *self, ucontext_t *uc, word_t addr, word_t ip,
+                            unsigned access, const char *why)
+{
+    struct l4sim_utcb *u = self->utcb;
+    word_t handler = u->exception_handler;
+    trace_event(TR_EXCEPTION, self->id, handler, addr, why);
+    if (handler != ID_NIL && tcb_lookup(self, handler)) {
+        struct saved_regs saved;
+        save_regs(u, &saved);
+        u->mr[0] = (EXCEPTION_LABEL << 16) | 4;
+        u->mr[1] = ip;
+        u->mr[2] = addr;
+        u->mr[3] = access;
+        u->mr[4] = (word_t) uc->uc_mcontext.gregs[REG_RSP];
+        word_t from;
+        word_t tag = ipc_do(self, handler, handler, 0, &from);
+        bool resume = !(tag & TAG_ERROR_FLAG) && (tag & 0x3f) >= 2;
+        word_t new_ip = u->mr[1], new_sp = u->mr[2];
+        restore_regs(u, &saved);
+        if (resume) {
+            uc->uc_mcontext.gregs[REG_RIP] = (greg_t) new_ip;
+            uc->uc_mcontext.gregs[REG_RSP] = (greg_t) new_sp;
+            return;
+        }
+    } else {
+        diag("l4sim: thread ");
+        diag_num(id_threadno(self->id), 10);
+        diag(".");
+        diag_num(id_version(self->id), 10);
+        diag(": ");
+        diag(why);
+        diag(" at ");
+        diag_num(addr, 16);
+        diag(" (ip ");
+        diag_num(ip, 16);
+        diag("); it has no exception handler and is halted\n");
+    }
+    atomic_store_explicit(&self->halt_requested, true, memory_order_seq_cst);
+}
+
+/* ---------------------------------------------------------- the handler */
+
+static void segv_handler(int sig, siginfo_t *si, void *ucv)
+{
+    ucontext_t *uc = ucv;
+    word_t addr = (word_t) si->si_addr;
+    struct tcb *self = current_tcb;
+    struct space *owner = window_owner(addr);
+    if (!self || !owner || atomic_load_explicit(&self->run, memory_order_acquire) != RUN_USER) {
+        pass_on(sig, si, ucv);
+        return;
+    }
+    word_t err = (word_t) uc->uc_mcontext.gregs[REG_ERR];
+    word_t ip = (word_t) uc->uc_mcontext.gregs[REG_RIP];
+    unsigned access = (err & X86_PF_WRITE) ? RIGHT_W : (err & X86_PF_INSTR) ? RIGHT_X : RIGHT_R;
+
+    atomic_store_explicit(&self->run, RUN_KERNEL, memory_order_seq_cst);
+    if (owner != self->space)
+        raise_exception(self, uc, addr, ip, access, "access outside its own address space");
+    else if (!pagefault_ipc(self, addr, ip, access))
+        raise_exception(self, uc, addr, ip, access, "page fault its pager did not resolve");
+    kernel_exit(self); /* halts here if the fault could not be resolved */
+}
+
+void fault_install(void)
+{
+    if (installed)
+        return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = segv_handler;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &previous_segv);
+    installed = true;
+}
