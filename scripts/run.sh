@@ -15,7 +15,12 @@ PACKAGES=(build-essential cmake pkg-config libelf-dev libcmocka-dev valgrind cla
 # Valgrind options for the memcheck pass. --error-exitcode turns any reported
 # error, including a definite leak, into a failing test; ctest's own defect
 # count is checked as well (see memcheck_pass).
+# --px-default=allregs-at-mem-access: l4sim resumes code after a SIGSEGV (a
+# page fault), which needs every register exact at each memory access; by
+# default Valgrind keeps only SP, IP and FP exact there and resumes with
+# stale registers.
 VALGRIND_OPTS="--error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite"
+VALGRIND_OPTS+=" --px-default=allregs-at-mem-access"
 VALGRIND_OPTS+=" --track-origins=no --suppressions=$ROOT/tests/valgrind.supp"
 # Tests carrying one of these ctest labels are left out of the valgrind pass:
 # `slow` ones would take too long 20-50x slower, `no-valgrind` ones run other

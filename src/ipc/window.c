@@ -14,6 +14,28 @@
 #include "memory.h"
 #include "memstate.h"
 
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define HAVE_MEMCHECK_H 1
+#endif
+#endif
+
+/*
+ * Memcheck reports any access to PROT_NONE memory before the SIGSEGV it
+ * causes, but in a window such an access is a page fault, not a bug. Tell
+ * it the unmapped parts of windows are fine; the host still faults.
+ */
+static void memcheck_allow(word_t addr, word_t len)
+{
+#ifdef HAVE_MEMCHECK_H
+    VALGRIND_MAKE_MEM_DEFINED(addr, len);
+#else
+    (void) addr;
+    (void) len;
+#endif
+}
+
 struct mem_state mem;
 
 static word_t round_pow2(word_t x)
@@ -87,6 +109,7 @@ int mem_boot(const struct l4sim_config *cfg)
         munmap((void *) (base + need), end - (base + need));
     mem.reservation = base;
     mem.reservation_size = need;
+    memcheck_allow(base, need);
 
     for (word_t f = 0; f < mem.frames; f++) {
         mem.roots[f].frame = f;
@@ -237,10 +260,11 @@ static int prot_of(unsigned rights)
 int host_set(word_t vaddr, word_t n, word_t frame, unsigned rights)
 {
     void *p;
-    if (!rights)
+    if (!rights) {
         p = mmap((void *) vaddr, n * PAGE_SIZE, PROT_NONE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
-    else
+        memcheck_allow(vaddr, n * PAGE_SIZE);
+    } else
         p = mmap((void *) vaddr, n * PAGE_SIZE, prot_of(rights), MAP_SHARED | MAP_FIXED, mem.memfd,
                  (off_t) (frame * PAGE_SIZE));
     return p == MAP_FAILED ? -1 : 0;
