@@ -187,6 +187,7 @@ struct tcb {
     /* Alternate signal stack for the page-fault handler. */
     void *altstack;
     unsigned altstack_id;
+    void *host_stack_lo; /* lowest address of the host (pthread) stack */
 
     /* Statistics, written by the thread itself. */
     uint64_t ipc_sent, ipc_received;
@@ -303,8 +304,10 @@ bool ipc_is_sending(struct tcb *t);
 /* Entering and leaving the kernel on the calling thread. */
 struct tcb *kernel_enter(void);
 void kernel_exit(struct tcb *self);
-/* Leave user code for good: jumps back to the thread's host entry. */
-_Noreturn void thread_abandon_user(struct tcb *self);
+/* Leave user code for good: jumps back to the thread's host entry. Not
+ * declared noreturn for the reason given at arch_user_leave. */
+void thread_abandon_user_jump(struct tcb *self);
+#define thread_abandon_user(t) (thread_abandon_user_jump(t), __builtin_unreachable())
 
 /*
  * Valgrind tracks the stack pointer: a move between two stacks less than
@@ -364,7 +367,10 @@ void fault_thread_exit(struct tcb *t);
  * host stack pointer in *saved. Returns 0 when ip returns, or the value
  * given to arch_user_leave(saved, value) by code running inside it. */
 int arch_user_enter(word_t ip, word_t sp, word_t arg, void **saved);
-_Noreturn void arch_user_leave(void *saved, int value);
+/* Does not return. Deliberately not declared _Noreturn: AddressSanitizer
+ * would then try to clean the stack it believes we are on, which is the
+ * wrong one here; thread.c forgets abandoned frames itself. */
+void arch_user_leave(void *saved, int value);
 
 #define LEAVE_EXIT    1 /* the thread is killed */
 #define LEAVE_RESTART 2 /* ExchangeRegisters gave a halted thread a new IP */

@@ -19,6 +19,13 @@
 #endif
 #endif
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define FORGET_FRAMES(addr, len) ASAN_UNPOISON_MEMORY_REGION(addr, len)
+#else
+#define FORGET_FRAMES(addr, len) ((void) (addr), (void) (len))
+#endif
+
 #define HOST_STACK_SIZE       (512UL << 10)
 #define ERR_NO_PRIVILEGE      1
 #define ERR_INVALID_THREAD    2
@@ -67,16 +74,34 @@ void kernel_exit(struct tcb *self)
         thread_abandon_user(self);
     if (atomic_load_explicit(&self->halt_requested, memory_order_acquire)) {
         halt_here(self, RUN_HALTED);
-        if (atomic_load_explicit(&self->start_pending, memory_order_acquire))
+        if (atomic_load_explicit(&self->start_pending, memory_order_acquire)) {
             arch_user_leave(self->user_frame_sp, LEAVE_RESTART);
+            __builtin_unreachable();
+        }
         atomic_store_explicit(&self->run, RUN_USER, memory_order_seq_cst);
     }
 }
 
-_Noreturn void thread_abandon_user(struct tcb *self)
+void thread_abandon_user_jump(struct tcb *self)
 {
     atomic_store_explicit(&self->run, RUN_KERNEL, memory_order_seq_cst);
     arch_user_leave(self->exit_sp, LEAVE_EXIT);
+}
+
+/*
+ * After a jump back onto the host stack, the frames we jumped over (and any
+ * signal handler frames on the alternate stack) are gone, but a sanitizer
+ * still has their red zones marked; forget them before those bytes are used
+ * again.
+ */
+static inline __attribute__((always_inline)) void forget_abandoned_frames(struct tcb *self)
+{
+    char *sp;
+    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+    if (self->host_stack_lo && sp > (char *) self->host_stack_lo)
+        FORGET_FRAMES(self->host_stack_lo, (size_t) (sp - (char *) self->host_stack_lo));
+    if (self->altstack)
+        FORGET_FRAMES(self->altstack, 64UL << 10);
 }
 
 /*
@@ -105,6 +130,7 @@ static void kick_handler(int sig, siginfo_t *info, void *ucontext)
         sigaddset(&set, kick_signal());
         pthread_sigmask(SIG_UNBLOCK, &set, NULL);
         arch_user_leave(self->user_frame_sp, LEAVE_RESTART);
+        __builtin_unreachable();
     }
     atomic_store_explicit(&self->run, RUN_USER, memory_order_seq_cst);
 }
@@ -184,7 +210,10 @@ static void thread_body(struct tcb *self)
         atomic_store_explicit(&self->run, RUN_USER, memory_order_seq_cst);
         int how = arch_user_enter(ip, sp, (word_t) kernel.kip, &self->user_frame_sp);
         atomic_store_explicit(&self->run, RUN_KERNEL, memory_order_seq_cst);
-        unblock_kernel_signals(); /* we may have left user code from inside a handler */
+        if (how != 0) {
+            forget_abandoned_frames(self);
+            unblock_kernel_signals(); /* we may have left user code from inside a handler */
+        }
         if (how == 0) {
             /* Its code returned: the thread halts, as if stopped. */
             trace_event(TR_THREAD_HALT, self->id, ID_NIL, 0, "entry function returned");
@@ -232,9 +261,23 @@ static unsigned host_stack_register(void)
 #endif
 }
 
+static void *host_stack_low(void)
+{
+    pthread_attr_t attr;
+    void *base = NULL;
+    size_t size;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        if (pthread_attr_getstack(&attr, &base, &size) != 0)
+            base = NULL;
+        pthread_attr_destroy(&attr);
+    }
+    return base;
+}
+
 static void *host_main(void *arg)
 {
     struct tcb *self = arg;
+    self->host_stack_lo = host_stack_low();
     unsigned host_stack = host_stack_register();
     current_tcb = self;
     l4sim_current_utcb = self->utcb;
@@ -242,6 +285,7 @@ static void *host_main(void *arg)
         trace_event(TR_NOTE, self->id, ID_NIL, 0,
                     "no alternate signal stack: faults use the user stack");
     arch_user_enter((word_t) thread_body, 0, (word_t) self, &self->exit_sp);
+    forget_abandoned_frames(self);
     unblock_kernel_signals();
     fault_thread_exit(self);
 
