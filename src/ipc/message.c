@@ -22,12 +22,46 @@
 #define ITEM_CONTINUES(w)  ((w) &1)
 #define ACCEPTS_STRINGS(a) ((a) &1)
 
-/* Words taken by the typed item starting with word w. */
-static unsigned item_words(word_t w)
+#define STRING_COMPOUND(w) (((w) >> 9) & 1) /* the next header continues this string */
+#define MAX_SEGMENTS       64
+
+/* One logical string: the substrings of every header its compound bits chain. */
+struct segments {
+    struct iovec v[MAX_SEGMENTS];
+    unsigned n;
+    word_t total;
+};
+
+/*
+ * Read the string whose first header is words[i], stopping before words[end].
+ * Returns the number of words it takes, or 0 if it is malformed (runs past
+ * end, not a string header, a buffer address of 0).
+ */
+static unsigned string_chain(const unsigned long *words, unsigned i, unsigned end, bool is_buffer,
+                             struct segments *s)
 {
-    if (ITEM_IS_STRING(w))
-        return 1 + STRING_PARTS(w);
-    return 2;
+    unsigned start = i;
+    s->n = 0;
+    s->total = 0;
+    for (;;) {
+        if (i >= end || !ITEM_IS_STRING(words[i]))
+            return 0;
+        word_t w = words[i];
+        unsigned parts = STRING_PARTS(w);
+        if (i + parts >= end || s->n + parts > MAX_SEGMENTS)
+            return 0;
+        for (unsigned k = 0; k < parts; k++) {
+            void *p = (void *) words[i + 1 + k];
+            if (is_buffer && !p && STRING_LENGTH(w))
+                return 0;
+            s->v[s->n].iov_base = p;
+            s->v[s->n++].iov_len = STRING_LENGTH(w);
+            s->total += STRING_LENGTH(w);
+        }
+        i += 1 + parts;
+        if (!STRING_COMPOUND(w))
+            return i - start;
+    }
 }
 
 static word_t with_offset(word_t err, word_t offset)
@@ -45,40 +79,19 @@ word_t message_check(const struct l4sim_utcb *src)
     while (i < end) {
         word_t w = src->mr[i];
         unsigned type = ITEM_TYPE(w);
-        if (!ITEM_IS_STRING(w) && type != ITEM_MAP && type != ITEM_GRANT)
+        if (ITEM_IS_STRING(w)) {
+            struct segments s;
+            unsigned words = string_chain(src->mr, i, end, false, &s);
+            if (!words || s.total > MAX_STRING_BYTES)
+                return IPCERR_OVERFLOW | IPCERR_SEND;
+            i += words;
+        } else if (type == ITEM_MAP || type == ITEM_GRANT) {
+            i += 2;
+        } else {
             return IPCERR_OVERFLOW | IPCERR_SEND;
-        if (ITEM_IS_STRING(w) && STRING_LENGTH(w) * STRING_PARTS(w) > MAX_STRING_BYTES)
-            return IPCERR_OVERFLOW | IPCERR_SEND;
-        i += item_words(w);
+        }
     }
-    if (i != end)
-        return IPCERR_OVERFLOW | IPCERR_SEND;
-    return 0;
-}
-
-/* The receiver's next buffer string, starting at BR *br; false if none. */
-static bool next_buffer(const struct l4sim_utcb *dst, unsigned *br, bool *more, struct iovec *iov,
-                        unsigned *n_iov, word_t *capacity)
-{
-    if (!*more || *br >= L4SIM_NUM_BRS)
-        return false;
-    word_t w = dst->br[*br];
-    unsigned parts = STRING_PARTS(w);
-    if (!ITEM_IS_STRING(w) || *br + parts >= L4SIM_NUM_BRS)
-        return false;
-    word_t len = STRING_LENGTH(w);
-    *capacity = 0;
-    for (unsigned k = 0; k < parts; k++) {
-        iov[k].iov_base = (void *) dst->br[*br + 1 + k];
-        iov[k].iov_len = len;
-        if (len && !iov[k].iov_base)
-            return false;
-        *capacity += len;
-    }
-    *n_iov = parts;
-    *more = ITEM_CONTINUES(w);
-    *br += 1 + parts;
-    return true;
+    return i == end ? 0 : IPCERR_OVERFLOW | IPCERR_SEND;
 }
 
 static void *byte_at(const struct iovec *iov, unsigned n, word_t offset)
@@ -147,40 +160,47 @@ struct xfer_result message_copy(struct tcb *src_tcb, struct tcb *dst_tcb)
     bool more_buffers = ACCEPTS_STRINGS(dst->br[0]);
     unsigned br = 1;
     word_t copied = 0;
-    for (unsigned i = u + 1; i <= u + t; i += item_words(src->mr[i])) {
+    for (unsigned i = u + 1; i <= u + t;) {
         word_t w = src->mr[i];
         if (!ITEM_IS_STRING(w)) {
             if (!map_item(src_tcb, dst_tcb, w, src->mr[i + 1]))
                 return overflow(copied);
+            i += 2;
             continue;
         }
 
-        struct iovec from[32], to[32];
-        unsigned n_from = STRING_PARTS(w), n_to = 0;
-        word_t len = STRING_LENGTH(w), total = len * n_from, capacity = 0;
-        for (unsigned k = 0; k < n_from; k++) {
-            from[k].iov_base = (void *) src->mr[i + 1 + k];
-            from[k].iov_len = len;
-        }
-        if (!next_buffer(dst, &br, &more_buffers, to, &n_to, &capacity) || total > capacity)
+        struct segments from, to;
+        unsigned words = string_chain(src->mr, i, u + t + 1, false, &from), buffer_words = 0;
+        if (more_buffers)
+            buffer_words = string_chain(dst->br, br, L4SIM_NUM_BRS, true, &to);
+        if (!buffer_words || from.total > to.total)
             return overflow(copied);
-        ssize_t done = total ? process_vm_writev(getpid(), from, n_from, to, n_to, 0) : 0;
-        if (done < 0 || (word_t) done != total) {
+        more_buffers = ITEM_CONTINUES(dst->br[br]); /* the first header says if a buffer follows */
+        br += buffer_words;
+        ssize_t done = from.total ? process_vm_writev(getpid(), from.v, from.n, to.v, to.n, 0) : 0;
+        if (done < 0 || (word_t) done != from.total) {
             /* The copy stopped at byte `good`: blame the sender if that
              * byte of its string cannot be read, the receiver otherwise. */
             word_t good = done > 0 ? (word_t) done : 0;
-            bool sender_bad = !readable(byte_at(from, n_from, good));
+            bool sender_bad = !readable(byte_at(from.v, from.n, good));
             word_t on_sender = sender_bad ? IPCERR_XFER_INVOKER : IPCERR_XFER_PARTNER;
             word_t on_receiver = sender_bad ? IPCERR_XFER_PARTNER : IPCERR_XFER_INVOKER;
             r.send_error = with_offset(on_sender | IPCERR_SEND, copied + good);
             r.recv_error = with_offset(on_receiver | IPCERR_RECV, copied + good);
             return r;
         }
-        copied += total;
-        /* Describe the received string in the receiver's buffer. */
-        dst->mr[i] = (total << 10) | (w & 1);
-        for (unsigned k = 0; k < n_from; k++)
-            dst->mr[i + 1 + k] = k < n_to ? (word_t) to[k].iov_base : 0;
+        copied += from.total;
+        /* The receiver learns how much arrived (the first header's length
+         * becomes the string's total) and where: each substring pointer
+         * becomes the address its first byte landed at. */
+        dst->mr[i] = (dst->mr[i] & 0x3ffUL) | (from.total << 10);
+        word_t offset = 0;
+        for (unsigned k = i, seg = 0; k < i + words; k += 1 + STRING_PARTS(src->mr[k]))
+            for (unsigned p = 0; p < STRING_PARTS(src->mr[k]); p++, seg++) {
+                dst->mr[k + 1 + p] = (word_t) byte_at(to.v, to.n, offset);
+                offset += from.v[seg].iov_len;
+            }
+        i += words;
     }
     return r;
 }
