@@ -60,8 +60,25 @@ struct l4sim_stats {
     uint64_t trace_events;    /* events emitted through the trace seam */
     uint64_t trace_hash;      /* FNV-1a over every trace line, in order */
     uint64_t threads_created; /* L4 threads created, sigma0 and root included */
+    uint64_t mappings;        /* pages mapped into spaces now (sigma0's own excluded) */
+    uint64_t host_vmas;       /* host memory mappings the windows use now */
+    uint64_t vma_budget;      /* the most host mappings l4sim allows itself */
+    uint64_t page_faults;     /* faults turned into page-fault IPC */
+    uint64_t exceptions;      /* exception IPCs raised, or halts for want of a handler */
 };
 void l4sim_get_stats(struct l4sim_stats *out);
+
+/*
+ * A thread stack inside a space's window, [lo, hi), with the page below lo
+ * kept as a guard: a touch of it is reported as a stack overflow naming the
+ * thread (an exception IPC, or a halt with a message), never a page fault
+ * to the pager. The stack's own pages come from the pager like any other
+ * memory. Returns the initial stack pointer (hi, 16-byte aligned), or 0
+ * if the range is not page aligned, not in the window, or the space has
+ * 64 guards already. A thread may call it for its own space; the root task
+ * for any space.
+ */
+L4_Word_t l4sim_window_stack(L4_ThreadId_t any_thread_of_space, L4_Word_t lo, L4_Word_t hi);
 
 #ifdef __cplusplus
 }

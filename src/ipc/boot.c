@@ -112,8 +112,16 @@ static void teardown(void)
     last_stats.trace_events = trace_count();
     last_stats.trace_hash = trace_hash();
     last_stats.threads_created = atomic_load(&kernel.threads_created);
+    last_stats.page_faults = atomic_load(&kernel.page_faults);
+    last_stats.exceptions = atomic_load(&kernel.exceptions);
     trace_shutdown();
     spaces_free_all();
+    /* What the windows still hold after teardown: nothing, or a leak. */
+    struct mem_stats m;
+    mem_get_stats(&m);
+    last_stats.mappings = m.mappings;
+    last_stats.host_vmas = m.host_vmas;
+    last_stats.vma_budget = m.vma_budget;
     mem_shutdown();
     kip_free();
     free(kernel.tcbs);
@@ -221,6 +229,13 @@ KERNEL_API void l4sim_get_stats(struct l4sim_stats *out)
         out->trace_events = trace_count();
         out->trace_hash = trace_hash();
         out->threads_created = atomic_load(&kernel.threads_created);
+        struct mem_stats m;
+        mem_get_stats(&m);
+        out->mappings = m.mappings;
+        out->host_vmas = m.host_vmas;
+        out->vma_budget = m.vma_budget;
+        out->page_faults = atomic_load(&kernel.page_faults);
+        out->exceptions = atomic_load(&kernel.exceptions);
     } else {
         *out = last_stats;
     }

@@ -136,6 +136,7 @@ static bool pagefault_ipc(struct tcb *self, word_t addr, word_t ip, unsigned acc
     u->mr[2] = ip;
     u->br[0] = window_fpage(self->space);
     trace_event(TR_PAGEFAULT, self->id, pager, addr, access_name(access));
+    atomic_fetch_add_explicit(&kernel.page_faults, 1, memory_order_relaxed);
     word_t from;
     word_t tag = ipc_do(self, pager, pager, 0, &from);
     bool ok = !(tag & TAG_ERROR_FLAG) && (mem_rights_at(self->space, addr) & access) == access;
@@ -154,6 +155,7 @@ static void raise_exception(struct tcb *self, ucontext_t *uc, word_t addr, word_
     struct l4sim_utcb *u = self->utcb;
     word_t handler = u->exception_handler;
     trace_event(TR_EXCEPTION, self->id, handler, addr, why);
+    atomic_fetch_add_explicit(&kernel.exceptions, 1, memory_order_relaxed);
     if (handler != ID_NIL && tcb_lookup(self, handler)) {
         struct saved_regs saved;
         save_regs(u, &saved);
@@ -207,6 +209,8 @@ static void segv_handler(int sig, siginfo_t *si, void *ucv)
     atomic_store_explicit(&self->run, RUN_KERNEL, memory_order_seq_cst);
     if (owner != self->space)
         raise_exception(self, uc, addr, ip, access, "access outside its own address space");
+    else if (window_is_guard(owner, addr))
+        raise_exception(self, uc, addr, ip, access, "stack overflow into the guard page");
     else if (!pagefault_ipc(self, addr, ip, access))
         raise_exception(self, uc, addr, ip, access, "page fault its pager did not resolve");
     kernel_exit(self); /* halts here if the fault could not be resolved */

@@ -93,6 +93,9 @@ struct space {
     unsigned win_index;  /* 0 is the physical window */
     bool is_sigma0;      /* owns every frame, maps nothing on the host */
     struct mapping **pt; /* page table: one entry per page of the window */
+    /* Stack guard pages (l4sim_window_stack): page addresses, mem.lock. */
+    word_t guards[64];
+    unsigned guard_count;
 };
 
 /* -------------------------------------------------------------- threads */
@@ -216,6 +219,8 @@ struct kernel {
     /* Statistics. */
     _Atomic uint64_t ipc_count;
     _Atomic uint64_t threads_created;
+    _Atomic uint64_t page_faults;
+    _Atomic uint64_t exceptions;
 };
 
 extern struct kernel kernel;

@@ -51,6 +51,7 @@ int window_attach(struct space *s, bool physical);
 void window_detach(struct space *s); /* revokes everything mapped in it */
 bool window_contains(const struct space *s, word_t addr, word_t size);
 struct space *window_owner(word_t addr); /* NULL outside every window */
+bool window_is_guard(struct space *s, word_t addr);
 
 /* Physical memory as sigma0 sees it: frame f lives at phys_base + f·4 KiB. */
 word_t phys_base(void);

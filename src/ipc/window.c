@@ -269,3 +269,34 @@ int host_set(word_t vaddr, word_t n, word_t frame, unsigned rights)
                  (off_t) (frame * PAGE_SIZE));
     return p == MAP_FAILED ? -1 : 0;
 }
+
+/* ---------------------------------------------------------- stack guards */
+
+bool window_is_guard(struct space *s, word_t addr)
+{
+    word_t page = addr & ~(PAGE_SIZE - 1);
+    klock_acquire(&mem.lock);
+    bool hit = false;
+    for (unsigned i = 0; i < s->guard_count && !hit; i++)
+        hit = s->guards[i] == page;
+    klock_release(&mem.lock);
+    return hit;
+}
+
+KERNEL_API L4_Word_t l4sim_window_stack(L4_ThreadId_t thread, L4_Word_t lo, L4_Word_t hi)
+{
+    struct tcb *self = current_tcb;
+    struct tcb *t = kernel.booted ? tcb_lookup(self, thread.raw) : NULL;
+    if (!t || !self || (t->space != self->space && self->space != kernel.root_space))
+        return 0;
+    struct space *s = t->space;
+    if ((lo | hi) & (PAGE_SIZE - 1) || lo >= hi || lo < PAGE_SIZE ||
+        !window_contains(s, lo - PAGE_SIZE, hi - lo + PAGE_SIZE))
+        return 0;
+    klock_acquire(&mem.lock);
+    bool full = s->guard_count == sizeof(s->guards) / sizeof(s->guards[0]);
+    if (!full)
+        s->guards[s->guard_count++] = lo - PAGE_SIZE;
+    klock_release(&mem.lock);
+    return full ? 0 : hi;
+}
