@@ -94,8 +94,9 @@ static void pass_on(int sig, siginfo_t *si, void *uc)
 
 /* --------------------------------------------------------- messages */
 
+/* Everything a kernel-made IPC may overwrite: a pager's reply can be any size. */
 struct saved_regs {
-    word_t mr[5], br0, error_code;
+    word_t mr[L4SIM_NUM_MRS], br0, error_code;
 };
 
 static void save_regs(struct l4sim_utcb *u, struct saved_regs *r)
@@ -123,7 +124,8 @@ static const char *access_name(unsigned access)
 }
 
 /* Ask the pager for a mapping; true when the access may be retried. */
-static bool pagefault_ipc(struct tcb *self, word_t addr, word_t ip, unsigned access)
+static bool pagefault_ipc(struct tcb *self, word_t addr, word_t ip, unsigned access,
+                          word_t timeouts)
 {
     struct l4sim_utcb *u = self->utcb;
     word_t pager = u->pager;
@@ -138,10 +140,21 @@ static bool pagefault_ipc(struct tcb *self, word_t addr, word_t ip, unsigned acc
     trace_event(TR_PAGEFAULT, self->id, pager, addr, access_name(access));
     atomic_fetch_add_explicit(&kernel.page_faults, 1, memory_order_relaxed);
     word_t from;
-    word_t tag = ipc_do(self, pager, pager, 0, &from);
+    word_t tag = ipc_do(self, pager, pager, timeouts, &from);
     bool ok = !(tag & TAG_ERROR_FLAG) && (mem_rights_at(self->space, addr) & access) == access;
     restore_regs(u, &saved);
     return ok;
+}
+
+/*
+ * A fault the kernel raises for a thread inside a system call (a string it
+ * sends or receives lies on pages not mapped yet), under the 16-bit xfer
+ * timeout given.
+ */
+bool fault_resolve(struct tcb *self, word_t addr, unsigned access, unsigned xfer_timeout)
+{
+    word_t t = xfer_timeout & 0xffff;
+    return pagefault_ipc(self, addr, 0, access, (t << 16) | t);
 }
 
 /*
@@ -211,7 +224,7 @@ static void segv_handler(int sig, siginfo_t *si, void *ucv)
         raise_exception(self, uc, addr, ip, access, "access outside its own address space");
     else if (window_is_guard(owner, addr))
         raise_exception(self, uc, addr, ip, access, "stack overflow into the guard page");
-    else if (!pagefault_ipc(self, addr, ip, access))
+    else if (!pagefault_ipc(self, addr, ip, access, 0))
         raise_exception(self, uc, addr, ip, access, "page fault its pager did not resolve");
     kernel_exit(self); /* halts here if the fault could not be resolved */
 }

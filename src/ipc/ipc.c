@@ -396,11 +396,17 @@ word_t ipc_do(struct tcb *self, word_t to, word_t from_spec, word_t timeouts, wo
     bool prepared = false;
     *from = ID_NIL;
 
+    /* Our receive buffers must be mapped before anyone can claim us. */
+    word_t fault_err = from_spec != ID_NIL ? message_prefault(self, false) : 0;
+    if (fault_err)
+        return fail(self, fault_err);
     if (to != ID_NIL) {
         struct tcb *dest = to == ID_ANY ? NULL : tcb_lookup(self, to);
         if (!dest)
             return fail(self, IPCERR_NOPARTNER | IPCERR_SEND);
         word_t bad = message_check(self->utcb);
+        if (!bad)
+            bad = message_prefault(self, true);
         if (bad)
             return fail(self, bad);
         word_t err = send_phase(self, dest, dest->id, from_spec,

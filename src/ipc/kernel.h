@@ -366,6 +366,7 @@ void sigma0_main(void *kip);
 /* The page-fault path (fault.c). */
 void fault_install(void);
 int fault_thread_init(struct tcb *t);
+bool fault_resolve(struct tcb *self, word_t addr, unsigned access, unsigned xfer_timeout);
 void fault_thread_exit(struct tcb *t);
 
 /* arch: call ip(arg) on stack sp (sp = 0: stay on this stack), saving the

@@ -64,6 +64,59 @@ static unsigned string_chain(const unsigned long *words, unsigned i, unsigned en
     }
 }
 
+/* Fault in every page of the segments that lies in self's window. */
+static bool prefault_segments(struct tcb *self, const struct segments *s, unsigned access,
+                              unsigned xfer_timeout)
+{
+    for (unsigned k = 0; k < s->n; k++) {
+        word_t lo = (word_t) s->v[k].iov_base, len = s->v[k].iov_len;
+        for (word_t page = lo & ~(PAGE_SIZE - 1); len && page < lo + len; page += PAGE_SIZE) {
+            if (!window_contains(self->space, page, PAGE_SIZE))
+                continue;
+            if ((mem_rights_at(self->space, page) & access) != access &&
+                !fault_resolve(self, page, access, xfer_timeout))
+                return false;
+        }
+    }
+    return true;
+}
+
+word_t message_prefault(struct tcb *self, bool sending)
+{
+    struct l4sim_utcb *u = self->utcb;
+    struct segments s;
+    if (sending) {
+        word_t tag = u->mr[0];
+        unsigned i = TAG_U(tag) + 1, end = TAG_U(tag) + TAG_T(tag) + 1;
+        while (i < end) {
+            if (!ITEM_IS_STRING(u->mr[i])) {
+                i += 2;
+                continue;
+            }
+            unsigned words = string_chain(u->mr, i, end, false, &s);
+            if (!words)
+                return 0; /* message_check reports it */
+            if (!prefault_segments(self, &s, RIGHT_R, (unsigned) (u->xfer_timeouts >> 16)))
+                return IPCERR_XFER_INVOKER | IPCERR_SEND;
+            i += words;
+        }
+        return 0;
+    }
+    if (!ACCEPTS_STRINGS(u->br[0]))
+        return 0;
+    bool more = true;
+    for (unsigned br = 1; more && br < L4SIM_NUM_BRS;) {
+        unsigned words = string_chain(u->br, br, L4SIM_NUM_BRS, true, &s);
+        if (!words)
+            break;
+        more = ITEM_CONTINUES(u->br[br]);
+        if (!prefault_segments(self, &s, RIGHT_W, (unsigned) u->xfer_timeouts))
+            return IPCERR_XFER_INVOKER | IPCERR_RECV;
+        br += words;
+    }
+    return 0;
+}
+
 static word_t with_offset(word_t err, word_t offset)
 {
     return err | (offset << 4);
