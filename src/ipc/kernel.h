@@ -213,7 +213,8 @@ struct kernel {
     struct l4sim_utcb orphan_utcb;
     uint64_t boot_time_us;
 
-    _Atomic uint32_t root_done; /* futex word: root thread finished */
+    _Atomic uint32_t root_done;        /* futex word: root thread finished */
+    _Atomic uint32_t detached_threads; /* futex word: self-deleted threads still exiting */
     int root_result;
 
     /* Statistics. */

@@ -302,6 +302,9 @@ static void *host_main(void *arg)
         klock_acquire(&kernel.control_lock);
         thread_release_slot(self);
         klock_release(&kernel.control_lock);
+        /* Teardown waits for this count to reach zero. */
+        if (atomic_fetch_sub(&kernel.detached_threads, 1) == 1)
+            sched_futex_wake(&kernel.detached_threads, 1);
         return NULL;
     }
     atomic_store_explicit(&self->exited, 1, memory_order_release);
@@ -399,6 +402,11 @@ void thread_release_slot(struct tcb *t)
 
 void threads_kill_all(void)
 {
+    /* Threads that deleted themselves are detached: nobody joins them, so
+     * wait until each has let go of everything of ours. */
+    uint32_t n;
+    while ((n = atomic_load(&kernel.detached_threads)) != 0)
+        sched_futex_wait(&kernel.detached_threads, n);
     for (word_t no = kernel.tcb_count; no-- > THREADNO_USER_BASE;) {
         struct tcb *t = &kernel.tcbs[no];
         /* A DYING thread is being deleted already: by itself (detached, it
@@ -535,6 +543,7 @@ static word_t thread_delete(struct tcb *self, struct tcb *t)
     trace_event(TR_THREAD_DELETE, t->id, self->id, 0, NULL);
     if (t == self) {
         self->self_deleted = true;
+        atomic_fetch_add(&kernel.detached_threads, 1);
         pthread_detach(self->host);
         klock_release(&kernel.control_lock);
         thread_abandon_user(self);
