@@ -143,7 +143,7 @@ void thread_install_signals(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_sigaction = kick_handler;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK; /* user stacks may be tiny */
     sigemptyset(&sa.sa_mask);
     sigaction(kick_signal(), &sa, NULL);
     fault_install();
