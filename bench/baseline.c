@@ -310,11 +310,11 @@ static int unix_socket_rt(const struct bench_params *p, struct bench_samples *s)
 }
 
 static const struct bench_entry entries[] = {
-    {"futex_rt", "round trip between two threads over a private futex word", futex_rt},
+    {"futex_rt", "round trip between two threads over a private futex word", futex_rt, NULL},
     {"futex_spin_rt", "futex_rt with a 5 us spin before sleeping and wakes only of sleepers",
-     futex_spin_rt},
+     futex_spin_rt, NULL},
     {"unix_socket_rt", "16-byte round trip over an AF_UNIX SOCK_SEQPACKET socketpair",
-     unix_socket_rt},
+     unix_socket_rt, NULL},
 };
 
 const struct bench_family bench_baseline = {entries, sizeof(entries) / sizeof(entries[0])};

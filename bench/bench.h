@@ -1,6 +1,6 @@
 /*
  * The interface between l4sim-bench's driver (main.c) and its entry
- * families (baseline.c, ipc.c): parameters, entries, timing helpers.
+ * families (baseline.c, ipc.c): parameters, entries, helpers.
  */
 #ifndef L4SIM_BENCH_BENCH_H
 #define L4SIM_BENCH_BENCH_H
@@ -29,6 +29,21 @@ static inline unsigned long bench_total_ops(const struct bench_params *p)
     return p->warmup + p->iters;
 }
 
+/*
+ * A figure that is not a timing, printed as
+ * {"name":"<entry>","value":V,"<key>":<value>,...} with the extras in order.
+ */
+#define BENCH_FIGURE_EXTRAS 4
+
+struct bench_figure {
+    unsigned long long value;
+    unsigned nextra;
+    struct {
+        const char *key;
+        unsigned long long value;
+    } extra[BENCH_FIGURE_EXTRAS];
+};
+
 struct bench_entry {
     const char *name; /* as on the command line and in the JSON output */
     const char *what; /* one line for --list */
@@ -37,6 +52,8 @@ struct bench_entry {
      * operation in ns. Returns 0, or -1 after saying why on stderr.
      */
     int (*run)(const struct bench_params *p, struct bench_samples *s);
+    /* Instead of run, for an entry that counts: fill in *f; 0 or -1 as for run. */
+    int (*figure)(const struct bench_params *p, struct bench_figure *f);
 };
 
 /* A family is one bench/<family>.c; main.c lists the families. */
@@ -59,5 +76,15 @@ int bench_pin_self(int cpu);
  */
 int bench_time_ops(const struct bench_params *p, struct bench_samples *s, int (*op)(void *ctx),
                    void *ctx);
+
+/*
+ * bench_time_ops for operations that use something up (fresh pages, say):
+ * prepare(ctx, n) runs untimed before every n operations, before each batch
+ * and each batch-sized piece of the warm-up, and may renew it. A non-zero
+ * return stops the run as op's does.
+ */
+int bench_time_prepared_ops(const struct bench_params *p, struct bench_samples *s,
+                            int (*op)(void *ctx), int (*prepare)(void *ctx, unsigned long n),
+                            void *ctx);
 
 #endif /* L4SIM_BENCH_BENCH_H */

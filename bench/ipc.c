@@ -239,9 +239,10 @@ static int string_rt_4k(const struct bench_params *p, struct bench_samples *s)
 }
 
 static const struct bench_entry entries[] = {
-    {"ipc_rt", "L4_Call / L4_ReplyWait round trip, 2 untyped words each way", ipc_rt},
-    {"ipc_rt_63w", "L4_Call / L4_ReplyWait round trip, 63 untyped words each way", ipc_rt_63w},
-    {"string_rt_4k", "L4_Call with one 4 KiB simple string item, empty reply", string_rt_4k},
+    {"ipc_rt", "L4_Call / L4_ReplyWait round trip, 2 untyped words each way", ipc_rt, NULL},
+    {"ipc_rt_63w", "L4_Call / L4_ReplyWait round trip, 63 untyped words each way", ipc_rt_63w,
+     NULL},
+    {"string_rt_4k", "L4_Call with one 4 KiB simple string item, empty reply", string_rt_4k, NULL},
 };
 
 const struct bench_family bench_ipc = {entries, sizeof(entries) / sizeof(entries[0])};

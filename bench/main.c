@@ -19,13 +19,19 @@ static const struct bench_family *const families[] = {
     &bench_ipc,
 };
 
-/* ratio = median(num) / median(den), printed when both entries ran. */
+/*
+ * ratio = median(num) / (median(den[0]) + median(den[1]) ...), printed when
+ * all its entries ran: a denominator may add up the baselines whose sum
+ * does the same work as num.
+ */
+#define RATIO_TERMS 2
+
 static const struct {
-    const char *name, *num, *den;
+    const char *name, *num, *den[RATIO_TERMS];
 } ratios[] = {
-    {"ipc_rt_ratio_vs_futex", "ipc_rt", "futex_rt"},
-    {"ipc_rt_ratio_vs_futex_spin", "ipc_rt", "futex_spin_rt"},
-    {"ipc_rt_ratio_vs_unix_socket", "ipc_rt", "unix_socket_rt"},
+    {"ipc_rt_ratio_vs_futex", "ipc_rt", {"futex_rt"}},
+    {"ipc_rt_ratio_vs_futex_spin", "ipc_rt", {"futex_spin_rt"}},
+    {"ipc_rt_ratio_vs_unix_socket", "ipc_rt", {"unix_socket_rt"}},
 };
 
 #define DEFAULT_ITERS 20000UL
@@ -52,13 +58,22 @@ static unsigned long long now_ns(void)
     return (unsigned long long) ts.tv_sec * 1000000000ULL + (unsigned long long) ts.tv_nsec;
 }
 
-int bench_time_ops(const struct bench_params *p, struct bench_samples *s, int (*op)(void *ctx),
-                   void *ctx)
+int bench_time_prepared_ops(const struct bench_params *p, struct bench_samples *s,
+                            int (*op)(void *ctx), int (*prepare)(void *ctx, unsigned long n),
+                            void *ctx)
 {
-    for (unsigned long i = 0; i < p->warmup; i++)
-        if (op(ctx))
+    for (unsigned long done = 0; done < p->warmup;) {
+        unsigned long n = prepare && p->warmup - done > p->batch ? p->batch : p->warmup - done;
+        if (prepare && prepare(ctx, n))
             return -1;
+        for (unsigned long i = 0; i < n; i++)
+            if (op(ctx))
+                return -1;
+        done += n;
+    }
     for (unsigned long done = 0; done < p->iters; done += p->batch) {
+        if (prepare && prepare(ctx, p->batch))
+            return -1;
         unsigned long long t0 = now_ns();
         for (unsigned long i = 0; i < p->batch; i++)
             if (op(ctx))
@@ -70,6 +85,12 @@ int bench_time_ops(const struct bench_params *p, struct bench_samples *s, int (*
         }
     }
     return 0;
+}
+
+int bench_time_ops(const struct bench_params *p, struct bench_samples *s, int (*op)(void *ctx),
+                   void *ctx)
+{
+    return bench_time_prepared_ops(p, s, op, NULL, ctx);
 }
 
 static const struct bench_entry *find_entry(const char *name)
@@ -145,6 +166,35 @@ static const struct result *find_result(const struct result *r, size_t n, const 
     return NULL;
 }
 
+/* The sum of ratio i's denominator medians, or 0 if one of its entries did not run. */
+static double ratio_denominator(const struct result *r, size_t n, size_t i)
+{
+    double sum = 0;
+    for (size_t k = 0; k < RATIO_TERMS && ratios[i].den[k]; k++) {
+        const struct result *term = find_result(r, n, ratios[i].den[k]);
+        if (!term)
+            return 0;
+        sum += term->median;
+    }
+    return sum;
+}
+
+/* An entry that counts rather than times: one line with its figure. */
+static int run_figure(const struct bench_entry *e, const struct bench_params *p)
+{
+    struct bench_figure f = {0};
+    if (e->figure(p, &f)) {
+        fprintf(stderr, "l4sim-bench: %s failed\n", e->name);
+        return -1;
+    }
+    printf("{\"name\":\"%s\",\"value\":%llu", e->name, f.value);
+    for (unsigned k = 0; k < f.nextra && k < BENCH_FIGURE_EXTRAS; k++)
+        printf(",\"%s\":%llu", f.extra[k].key, f.extra[k].value);
+    printf("}\n");
+    fflush(stdout);
+    return 0;
+}
+
 /* The whole command; todo has room for every name given and for every entry. */
 static int bench_main(int argc, char **argv, const struct bench_entry **todo)
 {
@@ -207,6 +257,11 @@ static int bench_main(int argc, char **argv, const struct bench_entry **todo)
     if (!results)
         return 1;
     for (size_t i = 0; i < ntodo; i++) {
+        if (todo[i]->figure) {
+            if (run_figure(todo[i], &p))
+                status = 1;
+            continue;
+        }
         struct bench_samples s;
         stats_init(&s);
         if (todo[i]->run(&p, &s) || s.n == 0) {
@@ -224,10 +279,10 @@ static int bench_main(int argc, char **argv, const struct bench_entry **todo)
     }
     for (size_t i = 0; i < sizeof(ratios) / sizeof(ratios[0]); i++) {
         const struct result *num = find_result(results, nresults, ratios[i].num);
-        const struct result *den = find_result(results, nresults, ratios[i].den);
-        if (num && den && den->median > 0)
+        double den = ratio_denominator(results, nresults, i);
+        if (num && den > 0)
             printf("{\"name\":\"%s\",\"placement\":\"%s\",\"ratio\":%.2f}\n", ratios[i].name,
-                   placement, num->median / den->median);
+                   placement, num->median / den);
     }
     free(results);
     return status;
