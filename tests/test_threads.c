@@ -410,6 +410,47 @@ static int body_shutdown_during_delete(void *arg)
     return 0;
 }
 
+/* Two threads delete each other at once, many times: nobody may hang. */
+static volatile int mutual_go;
+
+static void delete_my_twin(void *kip)
+{
+    (void) kip;
+    L4_ThreadId_t me = L4_Myself(),
+                  twin = h_tid(L4_ThreadNo(me) == L4_ThreadNo(h_tid(0, 1)) ? 1 : 0, L4_Version(me));
+    while (!mutual_go)
+        L4_Yield();
+    L4_ThreadControl(twin, L4_nilthread, L4_nilthread, L4_nilthread, (void *) -1);
+    for (;;)
+        L4_Sleep(L4_Never);
+}
+
+static int body_mutual_delete(void *arg)
+{
+    (void) arg;
+    for (L4_Word_t round = 1; round <= 50; round++) {
+        mutual_go = 0;
+        L4_ThreadId_t a = h_spawn_v(0, round, delete_my_twin, NULL);
+        L4_ThreadId_t b = h_spawn_v(1, round, delete_my_twin, NULL);
+        mutual_go = 1;
+        /* Each deletes the other; whichever survives, the root deletes. */
+        h_host_sleep_us(200 * (round % 4));
+        L4_ThreadControl(a, L4_nilthread, L4_nilthread, L4_nilthread, (void *) -1);
+        L4_ThreadControl(b, L4_nilthread, L4_nilthread, L4_nilthread, (void *) -1);
+        L4_LoadMR(0, 0);
+        H_IPC_FAILS(L4_Send_Timeout(a, L4_ZeroTime), H_ERR_SEND(L4_IpcErrNonExistingPartner));
+        L4_LoadMR(0, 0);
+        H_IPC_FAILS(L4_Send_Timeout(b, L4_ZeroTime), H_ERR_SEND(L4_IpcErrNonExistingPartner));
+    }
+    return 0;
+}
+
+static void two_threads_deleting_each_other_both_go(void **state)
+{
+    (void) state;
+    assert_int_equal(run_ok(body_mutual_delete), 0);
+}
+
 static void shutdown_while_a_thread_deletes_another(void **state)
 {
     (void) state;
@@ -643,6 +684,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(delete_frees_the_slot_for_a_new_version),
         cmocka_unit_test(thread_can_delete_itself),
         cmocka_unit_test(shutdown_right_after_self_deletion_completes),
+        cmocka_unit_test(two_threads_deleting_each_other_both_go),
         cmocka_unit_test(deleting_running_and_halted_threads),
         cmocka_unit_test(deleting_a_thread_busy_in_system_calls),
         cmocka_unit_test(shutdown_while_a_thread_deletes_another),

@@ -123,6 +123,10 @@ enum send_state {
     SEND_DONE,   /* the receiver finished; send_error holds the outcome */
 };
 
+/* Who releases a dying thread's slot: its deleter after joining it, or
+ * the thread itself when the deleter was killed while it waited. */
+enum reap_state { REAP_JOIN = 0, REAP_ORPHANED, REAP_EXITING };
+
 /* Why a thread stopped running user code. */
 enum run_state {
     RUN_USER = 0,  /* executing user code */
@@ -185,6 +189,8 @@ struct tcb {
     void *user_frame_sp;
     word_t user_ip, user_sp; /* last known, for ExchangeRegisters */
     _Atomic uint32_t exited; /* futex word: host thread is done */
+    _Atomic int reap;        /* enum reap_state: who frees the slot of a dying thread */
+    struct tcb *reaper;      /* the thread joining us, woken when we exit */
     bool self_deleted;
 
     /* Alternate signal stack for the page-fault handler. */

@@ -307,8 +307,21 @@ static void *host_main(void *arg)
             sched_futex_wake(&kernel.detached_threads, 1);
         return NULL;
     }
+    if (atomic_exchange(&self->reap, REAP_EXITING) == REAP_ORPHANED) {
+        /* Our deleter was killed while it waited for us: we are detached
+         * and free our own slot, as a thread that deleted itself does. */
+        klock_acquire(&kernel.control_lock);
+        thread_release_slot(self);
+        klock_release(&kernel.control_lock);
+        if (atomic_fetch_sub(&kernel.detached_threads, 1) == 1)
+            sched_futex_wake(&kernel.detached_threads, 1);
+        return NULL;
+    }
     atomic_store_explicit(&self->exited, 1, memory_order_release);
     sched_futex_wake(&self->exited, 1);
+    struct tcb *reaper = __atomic_load_n(&self->reaper, __ATOMIC_ACQUIRE);
+    if (reaper)
+        sched_wake(reaper);
     return NULL;
 }
 
@@ -326,20 +339,37 @@ int thread_host_start(struct tcb *t)
     return rc;
 }
 
-/* Stop t's host thread and wait for it. Never called on oneself. */
+/*
+ * Stop t's host thread and wait for it. Never called on oneself. An L4
+ * thread that is itself killed while it waits (two threads deleting each
+ * other) hands t over: t is detached and frees its own slot.
+ */
 void thread_kill_and_join(struct tcb *t)
 {
     if (!t->host_started)
         return;
+    struct tcb *self = current_tcb;
+    __atomic_store_n(&t->reaper, self, __ATOMIC_RELEASE);
     atomic_store_explicit(&t->kill_requested, true, memory_order_seq_cst);
     for (;;) {
+        uint32_t seq = self ? sched_wake_seq(self) : 0;
         if (atomic_load_explicit(&t->exited, memory_order_acquire))
             break;
+        int joining = REAP_JOIN;
+        if (self && atomic_load_explicit(&self->kill_requested, memory_order_acquire) &&
+            atomic_compare_exchange_strong(&t->reap, &joining, REAP_ORPHANED)) {
+            atomic_fetch_add(&kernel.detached_threads, 1);
+            pthread_detach(t->host);
+            thread_abandon_user(self);
+        }
         if (atomic_load_explicit(&t->run, memory_order_seq_cst) == RUN_USER ||
             atomic_load_explicit(&t->run, memory_order_seq_cst) == RUN_HALTED)
             pthread_kill(t->host, kick_signal());
         sched_wake(t);
-        sched_futex_wait(&t->exited, 0);
+        if (self)
+            sched_block(self, seq, DEADLINE_NEVER); /* t's exit or our own kill wakes us */
+        else
+            sched_futex_wait(&t->exited, 0);
     }
     pthread_join(t->host, NULL);
     t->host_started = false;
@@ -573,6 +603,16 @@ word_t thread_control(struct tcb *self, word_t dest, word_t space_spec, word_t s
     klock_acquire(&kernel.control_lock);
     word_t result;
     int life = atomic_load(&t->life);
+    /* A slot whose thread is still on its way out (deleted by a thread that
+     * was itself deleted meanwhile) becomes free shortly: creating a thread
+     * there waits for that, so deletion looks atomic from outside. */
+    while (life == LIFE_DYING && space_spec != ID_NIL && t->id != dest &&
+           !atomic_load(&self->kill_requested)) {
+        klock_release(&kernel.control_lock);
+        sched_yield_cpu();
+        klock_acquire(&kernel.control_lock);
+        life = atomic_load(&t->life);
+    }
     if (life == LIFE_FREE && space_spec != ID_NIL)
         result = thread_create(self, t, dest, space_spec, scheduler, pager, utcb_location);
     else if (life == LIFE_FREE || life == LIFE_DYING || t->id != dest)
