@@ -1,6 +1,6 @@
 /*
  * The interface between l4sim-bench's driver (main.c) and its entry
- * families (baseline.c, ipc.c): parameters, entries, helpers.
+ * families (baseline.c, ipc.c, memory.c): parameters, entries, helpers.
  */
 #ifndef L4SIM_BENCH_BENCH_H
 #define L4SIM_BENCH_BENCH_H
@@ -64,6 +64,7 @@ struct bench_family {
 
 extern const struct bench_family bench_baseline;
 extern const struct bench_family bench_ipc;
+extern const struct bench_family bench_memory;
 
 /* Pin the calling thread to one CPU. Returns 0, or -1 after saying why. */
 int bench_pin_self(int cpu);

@@ -17,6 +17,7 @@
 static const struct bench_family *const families[] = {
     &bench_baseline,
     &bench_ipc,
+    &bench_memory,
 };
 
 /*
@@ -32,6 +33,7 @@ static const struct {
     {"ipc_rt_ratio_vs_futex", "ipc_rt", {"futex_rt"}},
     {"ipc_rt_ratio_vs_futex_spin", "ipc_rt", {"futex_spin_rt"}},
     {"ipc_rt_ratio_vs_unix_socket", "ipc_rt", {"unix_socket_rt"}},
+    {"pagefault_ratio", "pagefault", {"sigsegv_mmap", "futex_rt"}},
 };
 
 #define DEFAULT_ITERS 20000UL
