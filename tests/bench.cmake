@@ -1,5 +1,6 @@
-# bench_smoke: l4sim-bench runs its baselines and ipc_rt (few iterations)
-# and prints well-formed JSON lines; the numbers themselves are not checked.
+# bench_smoke: l4sim-bench runs its baselines, ipc_rt, pagefault, map_unmap
+# and map_budget_pages (few iterations) and prints well-formed JSON lines;
+# the numbers themselves are not checked.
 # See bench_smoke.sh.
 add_test(NAME bench_smoke
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/bench_smoke.sh $<TARGET_FILE:l4sim-bench>)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The bench_smoke test: l4sim-bench's output lines have the documented JSON
 # shape, for both placements when two CPUs are available (no python needed),
-# and its IPC entry ipc_rt runs in a booted system next to the baselines.
+# and its l4sim entries (ipc_rt; pagefault and map_unmap, each with a thread
+# in a second space; the map_budget_pages figure) run next to the baselines.
 # usage: bench_smoke.sh PATH_TO_L4SIM_BENCH
 set -eu
 bench=$1
@@ -11,25 +12,30 @@ trap 'rm -f "$out"' EXIT
 entry='^\{"name":"[a-z0-9_]+","placement":"(same|split)",'
 entry=$entry'"median_ns":[0-9]+,"p99_ns":[0-9]+,"iters":[0-9]+\}$'
 ratio='^\{"name":"[a-z0-9_]+","placement":"(same|split)","ratio":[0-9]+\.[0-9]+\}$'
+figure='^\{"name":"map_budget_pages","value":[1-9][0-9]*,"vma_budget":[1-9][0-9]*\}$'
 
-entries="futex_rt unix_socket_rt ipc_rt"
+entries="futex_rt unix_socket_rt ipc_rt sigsegv_mmap pagefault map_unmap"
 
 check() { # check PLACEMENT
     # shellcheck disable=SC2086 # one word per entry
-    "$bench" --placement="$1" --iters=200 $entries >"$out"
+    "$bench" --placement="$1" --iters=200 $entries map_budget_pages >"$out"
     cat "$out"
-    bad=$(grep -Ev "$entry|$ratio" "$out" || true)
+    bad=$(grep -Ev "$entry|$ratio|$figure" "$out" || true)
     if [ -n "$bad" ]; then
         echo "FAIL: malformed lines: $bad"
         exit 1
     fi
-    for name in $entries ipc_rt_ratio_vs_futex; do
+    for name in $entries ipc_rt_ratio_vs_futex pagefault_ratio; do
         n=$(grep -Ec "^\{\"name\":\"$name\",\"placement\":\"$1\"" "$out" || true)
         if [ "$n" != 1 ]; then
             echo "FAIL: want one $name line for placement $1, got $n"
             exit 1
         fi
     done
+    if [ "$(grep -Ec "$figure" "$out" || true)" != 1 ]; then
+        echo "FAIL: want one map_budget_pages line"
+        exit 1
+    fi
 }
 
 check same
@@ -46,4 +52,5 @@ if "$bench" no_such_entry >"$out" 2>&1; then
 fi
 "$bench" --list | grep -q '^futex_rt '
 "$bench" --list | grep -q '^ipc_rt '
+"$bench" --list | grep -q '^pagefault '
 echo "bench_smoke: ok"
