@@ -63,7 +63,7 @@ unsigned h_failures(void)
 /* ------------------------------------------------------ run bookkeeping */
 
 struct stack {
-    void *base;
+    void *base; /* freed after the run; NULL for a stack the harness does not own */
     unsigned valgrind_id;
 };
 
@@ -73,6 +73,12 @@ static size_t stack_count, stack_cap;
 static void *thread_args[H_MAX_THREADNO];
 static int (*run_body)(void *);
 static void *run_arg;
+
+/* Memory helpers' bookkeeping, reset per run. */
+static unsigned fault_counts[H_MAX_THREADNO];
+static struct h_fault last_faults[H_MAX_THREADNO];
+static L4_Word_t answer_page, answer_rights = L4_FullyAccessible;
+static atomic_uint pager_served;
 
 static void free_stacks(void)
 {
@@ -90,6 +96,34 @@ static void free_stacks(void)
     pthread_mutex_unlock(&stacks_lock);
 }
 
+/* Remember a stack: base is freed after the run unless owned is false. */
+static bool stack_add(void *base, size_t size, bool owned)
+{
+    pthread_mutex_lock(&stacks_lock);
+    if (stack_count == stack_cap) {
+        size_t cap = stack_cap ? 2 * stack_cap : 64;
+        struct stack *grown = realloc(stacks, cap * sizeof(*grown));
+        if (!grown) {
+            pthread_mutex_unlock(&stacks_lock);
+            h_fail_at(__FILE__, __LINE__, "out of memory for the stack list");
+            return false;
+        }
+        stacks = grown;
+        stack_cap = cap;
+    }
+    stacks[stack_count].base = owned ? base : NULL;
+    stacks[stack_count].valgrind_id = 0;
+#ifdef HAVE_VALGRIND_H
+    if (RUNNING_ON_VALGRIND)
+        stacks[stack_count].valgrind_id = VALGRIND_STACK_REGISTER(base, (char *) base + size);
+#else
+    (void) size;
+#endif
+    stack_count++;
+    pthread_mutex_unlock(&stacks_lock);
+    return true;
+}
+
 L4_Word_t h_stack(void)
 {
     void *s = malloc(H_STACK_SIZE);
@@ -97,27 +131,10 @@ L4_Word_t h_stack(void)
         h_fail_at(__FILE__, __LINE__, "out of memory for a stack");
         return 0;
     }
-    pthread_mutex_lock(&stacks_lock);
-    if (stack_count == stack_cap) {
-        size_t cap = stack_cap ? 2 * stack_cap : 64;
-        struct stack *grown = realloc(stacks, cap * sizeof(*grown));
-        if (!grown) {
-            pthread_mutex_unlock(&stacks_lock);
-            free(s);
-            h_fail_at(__FILE__, __LINE__, "out of memory for the stack list");
-            return 0;
-        }
-        stacks = grown;
-        stack_cap = cap;
+    if (!stack_add(s, H_STACK_SIZE, true)) {
+        free(s);
+        return 0;
     }
-    stacks[stack_count].base = s;
-    stacks[stack_count].valgrind_id = 0;
-#ifdef HAVE_VALGRIND_H
-    if (RUNNING_ON_VALGRIND)
-        stacks[stack_count].valgrind_id = VALGRIND_STACK_REGISTER(s, (char *) s + H_STACK_SIZE);
-#endif
-    stack_count++;
-    pthread_mutex_unlock(&stacks_lock);
     return (L4_Word_t) s + H_STACK_SIZE;
 }
 
@@ -141,6 +158,11 @@ int h_run_config(const struct l4sim_config *cfg, int (*body)(void *arg), void *a
 {
     atomic_store(&failure_count, 0);
     memset(thread_args, 0, sizeof(thread_args));
+    memset(fault_counts, 0, sizeof(fault_counts));
+    memset(last_faults, 0, sizeof(last_faults));
+    answer_page = 0;
+    answer_rights = L4_FullyAccessible;
+    atomic_store(&pager_served, 0);
     run_body = body;
     run_arg = arg;
 
@@ -376,6 +398,396 @@ bool h_wait_signal_at(const char *file, int line, L4_ThreadId_t from)
     return true;
 }
 
+/* ------------------------------------------------------------ memory */
+
+#define H_AGENT_READ  0x6a01
+#define H_AGENT_WRITE 0x6a02
+#define H_AGENT_SEND  0x6a03
+#define H_AGENT_RECV  0x6a04
+#define H_AGENT_UNMAP 0x6a05
+
+bool h_is_pagefault(L4_MsgTag_t tag)
+{
+    return L4_IpcSucceeded(tag) && (L4_Label(tag) & ~7UL) == L4_PAGEFAULT_LABEL;
+}
+
+bool h_is_exception(L4_MsgTag_t tag)
+{
+    return L4_IpcSucceeded(tag) && L4_Label(tag) == H_EXCEPTION_LABEL;
+}
+
+static void decode_fault(L4_ThreadId_t from, L4_MsgTag_t tag, struct h_fault *f)
+{
+    L4_Word_t mr[5] = {0};
+    L4_StoreMRs(1, 4, &mr[1]);
+    memset(f, 0, sizeof(*f));
+    f->from = from;
+    f->tag = tag;
+    if (h_is_pagefault(tag)) {
+        f->addr = mr[1];
+        f->ip = mr[2];
+        f->access = L4_Label(tag) & 7;
+    } else if (h_is_exception(tag)) {
+        f->ip = mr[1];
+        f->addr = mr[2];
+        f->access = mr[3];
+        f->sp = mr[4];
+    }
+}
+
+L4_MsgTag_t h_receive_fault(L4_ThreadId_t from_spec, struct h_fault *f)
+{
+    L4_ThreadId_t from = L4_nilthread;
+    L4_Accept(L4_UntypedWordsAcceptor);
+    L4_MsgTag_t tag = L4_Ipc(L4_nilthread, from_spec, L4_Timeouts(L4_Never, H_MEM_WAIT), &from);
+    decode_fault(from, tag, f);
+    return tag;
+}
+
+static bool expect_kind(const char *file, int line, L4_ThreadId_t from, struct h_fault *f,
+                        bool (*is_kind)(L4_MsgTag_t), const char *kind)
+{
+    L4_MsgTag_t tag = h_receive_fault(from, f);
+    if (is_kind(tag) && (L4_IsNilThread(from) || f->from.raw == from.raw))
+        return true;
+    h_fail_at(file, line, "want a %s from %lx: got tag 0x%lx from %lx (error 0x%lx)", kind,
+              from.raw, tag.raw, f->from.raw, L4_IpcFailed(tag) ? L4_ErrorCode() : 0);
+    return false;
+}
+
+bool h_expect_pagefault_at(const char *file, int line, L4_ThreadId_t from, struct h_fault *f)
+{
+    return expect_kind(file, line, from, f, h_is_pagefault, "page fault");
+}
+
+bool h_expect_exception_at(const char *file, int line, L4_ThreadId_t from, struct h_fault *f)
+{
+    return expect_kind(file, line, from, f, h_is_exception, "exception");
+}
+
+L4_Word_t h_sigma0_page(void)
+{
+    L4_Fpage_t f = L4_Sigma0_GetAny(h_sigma0(), 12, L4_CompleteAddressSpace);
+    if (L4_IsNilFpage(f)) {
+        h_fail_at(__FILE__, __LINE__, "sigma0 has no page left");
+        return 0;
+    }
+    return L4_Address(f);
+}
+
+bool h_reply_map(L4_ThreadId_t to, L4_Word_t page, L4_Word_t rights, L4_Word_t snd_base)
+{
+    L4_Fpage_t f = L4_Nilpage;
+    if (page)
+        f = L4_FpageAddRights(L4_FpageLog2(page, 12), rights);
+    L4_MapItem_t item = L4_MapItem(f, snd_base);
+    L4_MsgTag_t tag = L4_Niltag;
+    tag.X.t = 2;
+    L4_Set_MsgTag(tag);
+    L4_LoadMRs(1, 2, item.raw);
+    tag = L4_Send_Timeout(to, H_MEM_WAIT);
+    if (L4_IpcFailed(tag)) {
+        h_fail_at(__FILE__, __LINE__, "map reply to %lx failed: error 0x%lx", to.raw,
+                  L4_ErrorCode());
+        return false;
+    }
+    return true;
+}
+
+L4_MsgTag_t h_serve_faults(L4_ThreadId_t from_spec, L4_ThreadId_t *from, unsigned *served)
+{
+    unsigned n = 0;
+    for (;;) {
+        struct h_fault f;
+        L4_MsgTag_t tag = h_receive_fault(from_spec, &f);
+        *from = f.from;
+        if (!h_is_pagefault(tag)) {
+            if (served)
+                *served = n;
+            return tag;
+        }
+        L4_Word_t page = h_sigma0_page();
+        h_reply_map(f.from, page, L4_FullyAccessible, f.addr & ~0xfffUL);
+        n++;
+    }
+}
+
+void h_pager_server(void *kip)
+{
+    (void) kip;
+    for (;;) {
+        struct h_fault f;
+        L4_MsgTag_t tag = h_receive_fault(L4_anythread, &f);
+        if (!h_is_pagefault(tag))
+            continue;
+        L4_Fpage_t page = L4_Sigma0_GetAny(h_sigma0(), 12, L4_CompleteAddressSpace);
+        L4_Word_t addr = L4_IsNilFpage(page) ? 0 : L4_Address(page);
+        if (h_reply_map(f.from, addr, L4_FullyAccessible, f.addr & ~0xfffUL))
+            atomic_fetch_add(&pager_served, 1);
+    }
+}
+
+unsigned h_pager_served(void)
+{
+    return atomic_load(&pager_served);
+}
+
+L4_ThreadId_t h_new_space(unsigned n, L4_ThreadId_t pager, void *arg)
+{
+    L4_ThreadId_t t = h_tid(n, 1), me = L4_Myself();
+    if (L4_IsNilThread(pager))
+        pager = me;
+    h_set_arg(t, arg);
+    if (!L4_ThreadControl(t, t, me, L4_nilthread, (void *) ~0UL)) {
+        h_fail_at(__FILE__, __LINE__, "ThreadControl creating space %lx failed: error %lu", t.raw,
+                  L4_ErrorCode());
+        return L4_nilthread;
+    }
+    if (!L4_SpaceControl(t, 0, H_SPACE_KIP_AREA(),
+                         L4_FpageLog2(H_SPACE_UTCB_BASE, H_SPACE_UTCB_LOG2), L4_nilthread, NULL)) {
+        h_fail_at(__FILE__, __LINE__, "SpaceControl for %lx failed: error %lu", t.raw,
+                  L4_ErrorCode());
+        return L4_nilthread;
+    }
+    if (!L4_ThreadControl(t, t, me, pager, (void *) H_SPACE_UTCB_BASE)) {
+        h_fail_at(__FILE__, __LINE__, "ThreadControl activating %lx failed: error %lu", t.raw,
+                  L4_ErrorCode());
+        return L4_nilthread;
+    }
+    return t;
+}
+
+bool h_start_sp(L4_ThreadId_t t, h_thread_fn fn, L4_Word_t sp)
+{
+    if (!sp)
+        sp = h_stack();
+    if (!sp || L4_IsNilThread(t))
+        return false;
+    L4_Start_SpIp(t, sp, (L4_Word_t) fn);
+    return true;
+}
+
+L4_ThreadId_t h_spawn_paged(unsigned n, L4_ThreadId_t pager, h_thread_fn fn, void *arg)
+{
+    L4_ThreadId_t t = h_new_space(n, pager, arg);
+    return h_start_sp(t, fn, 0) ? t : L4_nilthread;
+}
+
+L4_Word_t h_window(L4_ThreadId_t t, L4_Word_t *size)
+{
+    L4_Word_t base = 0, sz = 0;
+    if (l4sim_space_window(t, &base, &sz) != 0)
+        h_fail_at(__FILE__, __LINE__, "thread %lx has no window", t.raw);
+    if (size)
+        *size = sz;
+    return base;
+}
+
+L4_Word_t h_window_stack(L4_ThreadId_t t, L4_Word_t lo, L4_Word_t hi)
+{
+    L4_Word_t sp = l4sim_window_stack(t, lo, hi);
+    if (sp)
+        stack_add((void *) lo, hi - lo, false);
+    return sp;
+}
+
+struct l4sim_stats h_stats(void)
+{
+    struct l4sim_stats st;
+    l4sim_get_stats(&st);
+    return st;
+}
+
+/* ---- agents ---- */
+
+void h_agent(void *kip)
+{
+    (void) kip;
+    L4_Set_ExceptionHandler(h_root());
+    for (;;) {
+        L4_ThreadId_t from;
+        L4_Accept(L4_UntypedWordsAcceptor);
+        L4_MsgTag_t tag = L4_Wait(&from);
+        if (L4_IpcFailed(tag))
+            continue;
+        L4_Word_t w[4], r[4] = {0, 0, 0, 0};
+        L4_StoreMRs(1, 4, w);
+        switch (L4_Label(tag)) {
+        case H_AGENT_READ:
+            r[0] = *(volatile L4_Word_t *) w[0];
+            break;
+        case H_AGENT_WRITE:
+            *(volatile L4_Word_t *) w[0] = w[1];
+            break;
+        case H_AGENT_SEND: {
+            L4_MsgTag_t t = L4_Niltag;
+            t.X.t = 2;
+            L4_Set_MsgTag(t);
+            L4_LoadMR(1, w[1]);
+            L4_LoadMR(2, w[2]);
+            L4_ThreadId_t to = {.raw = w[0]};
+            L4_MsgTag_t st = L4_Send_Timeout(to, H_MEM_WAIT);
+            r[0] = L4_IpcFailed(st) ? L4_ErrorCode() : 0;
+            break;
+        }
+        case H_AGENT_RECV: {
+            L4_ThreadId_t sender = {.raw = w[0]};
+            L4_LoadBR(0, w[1]);
+            L4_MsgTag_t rt = L4_Receive_Timeout(sender, H_MEM_WAIT);
+            r[0] = L4_IpcFailed(rt) ? L4_ErrorCode() : 0;
+            r[1] = rt.raw;
+            L4_StoreMR(1, &r[2]);
+            L4_StoreMR(2, &r[3]);
+            break;
+        }
+        case H_AGENT_UNMAP:
+            L4_LoadMR(0, w[0]);
+            L4_Unmap(w[1]);
+            L4_StoreMR(0, &r[0]);
+            break;
+        default:
+            break;
+        }
+        h_load_words(L4_Label(tag), 4, r);
+        L4_Send_Timeout(from, H_MEM_WAIT);
+    }
+}
+
+void h_set_fault_answer(L4_Word_t page, L4_Word_t rights)
+{
+    answer_page = page;
+    answer_rights = rights;
+}
+
+unsigned h_faults(L4_ThreadId_t t)
+{
+    return L4_ThreadNo(t) < H_MAX_THREADNO ? fault_counts[L4_ThreadNo(t)] : 0;
+}
+
+struct h_fault h_last_fault(L4_ThreadId_t t)
+{
+    struct h_fault none = {.from = L4_nilthread};
+    return L4_ThreadNo(t) < H_MAX_THREADNO ? last_faults[L4_ThreadNo(t)] : none;
+}
+
+/* Answer one page fault of an agent as h_set_fault_answer says, and count it. */
+static void answer_fault(const struct h_fault *f)
+{
+    L4_Word_t no = L4_ThreadNo(f->from);
+    if (no < H_MAX_THREADNO) {
+        fault_counts[no]++;
+        last_faults[no] = *f;
+    }
+    L4_Word_t page = answer_page == ~0UL ? 0 : answer_page ? answer_page : h_sigma0_page();
+    h_reply_map(f->from, page, answer_rights, f->addr & ~0xfffUL);
+}
+
+/* The agent's report for a command; page faults on the way are answered. */
+static bool agent_report(L4_ThreadId_t a, L4_Word_t label, L4_MsgTag_t tag, L4_Word_t r[4])
+{
+    for (;;) {
+        struct h_fault f;
+        decode_fault(a, tag, &f);
+        if (h_is_pagefault(tag)) {
+            answer_fault(&f);
+            tag = h_receive_fault(a, &f);
+            continue;
+        }
+        if (h_is_exception(tag)) {
+            h_fail_at(__FILE__, __LINE__, "agent %lx: exception at 0x%lx (ip 0x%lx, access %lu)",
+                      a.raw, f.addr, f.ip, f.access);
+            return false;
+        }
+        if (L4_IpcFailed(tag) || L4_Label(tag) != label) {
+            h_fail_at(__FILE__, __LINE__, "agent %lx: command 0x%lx got tag 0x%lx, error 0x%lx",
+                      a.raw, label, tag.raw, L4_IpcFailed(tag) ? L4_ErrorCode() : 0);
+            return false;
+        }
+        L4_StoreMRs(1, 4, r);
+        return true;
+    }
+}
+
+static bool agent_call(L4_ThreadId_t a, L4_Word_t label, L4_Word_t w0, L4_Word_t w1, L4_Word_t w2,
+                       L4_Word_t r[4])
+{
+    L4_Word_t w[4] = {w0, w1, w2, 0};
+    h_load_words(label, 4, w);
+    L4_Accept(L4_UntypedWordsAcceptor);
+    L4_MsgTag_t tag = L4_Call_Timeouts(a, H_MEM_WAIT, H_MEM_WAIT);
+    memset(r, 0, 4 * sizeof(*r));
+    return agent_report(a, label, tag, r);
+}
+
+L4_Word_t h_agent_read(L4_ThreadId_t a, L4_Word_t addr)
+{
+    L4_Word_t r[4];
+    agent_call(a, H_AGENT_READ, addr, 0, 0, r);
+    return r[0];
+}
+
+void h_agent_write(L4_ThreadId_t a, L4_Word_t addr, L4_Word_t value)
+{
+    L4_Word_t r[4];
+    agent_call(a, H_AGENT_WRITE, addr, value, 0, r);
+}
+
+L4_Fpage_t h_agent_unmap(L4_ThreadId_t a, L4_Fpage_t f, bool flush)
+{
+    L4_Word_t r[4];
+    agent_call(a, H_AGENT_UNMAP, f.raw, flush ? L4_UnmapFlushFlag : 0, 0, r);
+    L4_Fpage_t out = {.raw = r[0]};
+    return out;
+}
+
+struct h_xfer h_transfer(L4_ThreadId_t from, L4_ThreadId_t to, L4_Word_t item, L4_Word_t fpage,
+                         L4_Word_t acceptor)
+{
+    struct h_xfer x = {~0UL, ~0UL, L4_Niltag, {0, 0}};
+    L4_Word_t recv_cmd[4] = {from.raw, acceptor, 0, 0};
+    h_load_words(H_AGENT_RECV, 4, recv_cmd);
+    if (L4_IpcFailed(L4_Send_Timeout(to, H_MEM_WAIT))) {
+        h_fail_at(__FILE__, __LINE__, "agent %lx does not take commands: error 0x%lx", to.raw,
+                  L4_ErrorCode());
+        return x;
+    }
+    if (from.raw == L4_Myself().raw) {
+        L4_MsgTag_t tag = L4_Niltag;
+        tag.X.t = 2;
+        L4_Set_MsgTag(tag);
+        L4_LoadMR(1, item);
+        L4_LoadMR(2, fpage);
+        tag = L4_Send_Timeout(to, H_MEM_WAIT);
+        x.send_error = L4_IpcFailed(tag) ? L4_ErrorCode() : 0;
+    } else {
+        L4_Word_t r[4];
+        if (agent_call(from, H_AGENT_SEND, to.raw, item, fpage, r))
+            x.send_error = r[0];
+    }
+    L4_Word_t r[4];
+    if (agent_report(to, H_AGENT_RECV, h_receive_fault(to, &(struct h_fault){0}), r)) {
+        x.recv_error = r[0];
+        x.recv_tag.raw = r[1];
+        x.recv_mr[0] = r[2];
+        x.recv_mr[1] = r[3];
+    }
+    return x;
+}
+
+struct h_xfer h_map_page(L4_ThreadId_t from, L4_ThreadId_t to, L4_Word_t addr, L4_Word_t rights,
+                         L4_Word_t dest)
+{
+    L4_MapItem_t m = L4_MapItem(L4_FpageAddRights(L4_FpageLog2(addr, 12), rights), dest);
+    return h_transfer(from, to, m.raw[0], m.raw[1], L4_MapGrantItems(L4_CompleteAddressSpace).raw);
+}
+
+struct h_xfer h_grant_page(L4_ThreadId_t from, L4_ThreadId_t to, L4_Word_t addr, L4_Word_t rights,
+                           L4_Word_t dest)
+{
+    L4_GrantItem_t g = L4_GrantItem(L4_FpageAddRights(L4_FpageLog2(addr, 12), rights), dest);
+    return h_transfer(from, to, g.raw[0], g.raw[1], L4_MapGrantItems(L4_CompleteAddressSpace).raw);
+}
+
 /* ------------------------------------------------------------ host side */
 
 static int count_dir(const char *path)
@@ -409,5 +821,17 @@ int h_settled_tasks(int want)
         h_host_sleep_us(1000);
         n = h_count_tasks();
     }
+    return n;
+}
+
+int h_count_host_maps(void)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return -1;
+    int n = 0, c;
+    while ((c = fgetc(f)) != EOF)
+        n += c == '\n';
+    fclose(f);
     return n;
 }

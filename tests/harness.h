@@ -11,7 +11,9 @@
 #include <l4/ipc.h>
 #include <l4/kip.h>
 #include <l4/message.h>
+#include <l4/pagefault.h>
 #include <l4/schedule.h>
+#include <l4/sigma0.h>
 #include <l4/space.h>
 #include <l4/thread.h>
 #include <l4/types.h>
@@ -155,6 +157,120 @@ bool h_ping_at(const char *file, int line, L4_ThreadId_t echo, L4_Word_t value);
 void h_signal_root(void);
 bool h_wait_signal_at(const char *file, int line, L4_ThreadId_t from);
 #define h_wait_signal(from) h_wait_signal_at(__FILE__, __LINE__, (from))
+
+/* ---- Memory: windows, page faults, pagers and agents (inside a run). ---- */
+
+/* The exception IPC's label, (-4 << 4) cut to the 48-bit label. */
+#define H_EXCEPTION_LABEL 0xffffffffffc0UL
+/* How long the memory helpers wait for any one message. */
+#define H_MEM_WAIT L4_TimePeriod(20UL * 1000 * 1000)
+
+/*
+ * A page fault (label -2, u = 2) or an exception (label -4, u = 4) as its
+ * handler receives it. For a page fault sp is 0.
+ */
+struct h_fault {
+    L4_ThreadId_t from;
+    L4_MsgTag_t tag;
+    L4_Word_t addr, ip, access, sp;
+};
+
+bool h_is_pagefault(L4_MsgTag_t tag);
+bool h_is_exception(L4_MsgTag_t tag);
+
+/* Receive from from_spec (H_MEM_WAIT at most) and decode what came into *f. */
+L4_MsgTag_t h_receive_fault(L4_ThreadId_t from_spec, struct h_fault *f);
+
+/* The next message from `from` must be a page fault (an exception); false and a failed check if
+ * not. */
+bool h_expect_pagefault_at(const char *file, int line, L4_ThreadId_t from, struct h_fault *f);
+bool h_expect_exception_at(const char *file, int line, L4_ThreadId_t from, struct h_fault *f);
+#define h_expect_pagefault(from, f) h_expect_pagefault_at(__FILE__, __LINE__, (from), (f))
+#define h_expect_exception(from, f) h_expect_exception_at(__FILE__, __LINE__, (from), (f))
+
+/* A fresh 4 KiB page from sigma0, all rights, at its physical address in the root's window. */
+L4_Word_t h_sigma0_page(void);
+
+/*
+ * Answer a thread waiting for its pager (or exception handler) with one map
+ * item: the 4 KiB page at `page` of the caller's space with `rights`, sent
+ * to land at snd_base. page 0 sends the nil fpage.
+ */
+bool h_reply_map(L4_ThreadId_t to, L4_Word_t page, L4_Word_t rights, L4_Word_t snd_base);
+
+/*
+ * Be the pager: answer page faults arriving from from_spec with fresh sigma0
+ * pages (all rights) until some other message arrives, and return its tag
+ * (an error tag after H_MEM_WAIT of silence). *from gets its sender and
+ * *served (if not NULL) the number of faults answered.
+ */
+L4_MsgTag_t h_serve_faults(L4_ThreadId_t from_spec, L4_ThreadId_t *from, unsigned *served);
+
+/* Thread body: a pager serving every page fault with a fresh sigma0 page, forever. */
+void h_pager_server(void *kip);
+/* Page faults h_pager_server threads answered in this run. */
+unsigned h_pager_served(void);
+
+/*
+ * Thread n as the first thread of a new space (KIP area at 4 KiB, 16 UTCBs
+ * at 1 MiB), active with `pager` (the root if nil), not yet started.
+ */
+L4_ThreadId_t h_new_space(unsigned n, L4_ThreadId_t pager, void *arg);
+/* Start an active thread at fn on stack sp (0: a fresh h_stack) with L4_Start_SpIp. */
+bool h_start_sp(L4_ThreadId_t t, h_thread_fn fn, L4_Word_t sp);
+/* h_new_space + h_start_sp. */
+L4_ThreadId_t h_spawn_paged(unsigned n, L4_ThreadId_t pager, h_thread_fn fn, void *arg);
+
+/* The base of t's window; *size (if not NULL) its size. Fails a check if t has none. */
+L4_Word_t h_window(L4_ThreadId_t t, L4_Word_t *size);
+/* l4sim_window_stack, with [lo, hi) registered as a stack with valgrind for the run. */
+L4_Word_t h_window_stack(L4_ThreadId_t t, L4_Word_t lo, L4_Word_t hi);
+
+/* l4sim_get_stats as a value. */
+struct l4sim_stats h_stats(void);
+
+/*
+ * Agents: a thread (normally alone in a space paged by the root) that does
+ * memory operations on the root's command and reports back. The root's
+ * h_agent_* calls answer the agent's page faults on the way, as set with
+ * h_set_fault_answer, and count them per thread.
+ */
+void h_agent(void *kip);
+
+/* Answer agents' faults with `page` (0: a fresh sigma0 page each time; ~0: the nil fpage). */
+void h_set_fault_answer(L4_Word_t page, L4_Word_t rights);
+/* Page faults of thread t answered by h_agent_* calls, and the last one. */
+unsigned h_faults(L4_ThreadId_t t);
+struct h_fault h_last_fault(L4_ThreadId_t t);
+
+L4_Word_t h_agent_read(L4_ThreadId_t a, L4_Word_t addr);
+void h_agent_write(L4_ThreadId_t a, L4_Word_t addr, L4_Word_t value);
+/* L4_Unmap on one fpage in a's space (control 0, or the flush bit); the fpage Unmap returned. */
+L4_Fpage_t h_agent_unmap(L4_ThreadId_t a, L4_Fpage_t f, bool flush);
+
+/* The outcome of one map/grant transfer: both sides' ErrorCode (0 for success). */
+struct h_xfer {
+    L4_Word_t send_error, recv_error;
+    L4_MsgTag_t recv_tag;
+    L4_Word_t recv_mr[2]; /* the item as the receiver got it */
+};
+
+/*
+ * `from` (an agent, or the caller itself) sends one typed item, MR1 = item
+ * (an L4_MapItem/L4_GrantItem's first word) and MR2 = fpage, to agent `to`,
+ * which receives it with acceptor `acceptor` (BR0).
+ */
+struct h_xfer h_transfer(L4_ThreadId_t from, L4_ThreadId_t to, L4_Word_t item, L4_Word_t fpage,
+                         L4_Word_t acceptor);
+/* The usual case: map (grant) the 4 KiB page at addr with rights, to land at dest (whole window).
+ */
+struct h_xfer h_map_page(L4_ThreadId_t from, L4_ThreadId_t to, L4_Word_t addr, L4_Word_t rights,
+                         L4_Word_t dest);
+struct h_xfer h_grant_page(L4_ThreadId_t from, L4_ThreadId_t to, L4_Word_t addr, L4_Word_t rights,
+                           L4_Word_t dest);
+
+/* Lines of /proc/self/maps: the host mappings of the process (host thread or any). */
+int h_count_host_maps(void);
 
 /* ---- Outside a run (host thread). ---- */
 
