@@ -229,10 +229,17 @@ static void segv_handler(int sig, siginfo_t *si, void *ucv)
     kernel_exit(self); /* halts here if the fault could not be resolved */
 }
 
+/*
+ * Called at every boot. The program may have set its own SIGSEGV handler
+ * since the last run (CMocka does around each test case): ours goes in
+ * again and the new one becomes the handler faults outside windows go to.
+ */
 void fault_install(void)
 {
-    if (installed)
-        return;
+    struct sigaction current;
+    if (installed && sigaction(SIGSEGV, NULL, &current) == 0 && (current.sa_flags & SA_SIGINFO) &&
+        current.sa_sigaction == segv_handler)
+        return; /* still ours */
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_sigaction = segv_handler;

@@ -138,6 +138,7 @@ static void kick_handler(int sig, siginfo_t *info, void *ucontext)
 void thread_install_signals(void)
 {
     static bool installed;
+    fault_install(); /* every boot: the program may have replaced it since the last run */
     if (installed)
         return;
     struct sigaction sa;
@@ -146,7 +147,6 @@ void thread_install_signals(void)
     sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK; /* user stacks may be tiny */
     sigemptyset(&sa.sa_mask);
     sigaction(kick_signal(), &sa, NULL);
-    fault_install();
     installed = true;
 }
 
