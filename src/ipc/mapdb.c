@@ -124,6 +124,19 @@ static void host_sync(struct space *s, word_t first, word_t last)
     }
 }
 
+/*
+ * Change a mapping's rights in place. The boundaries it makes with its
+ * neighbours are counted before and after: pt_set cannot do that, as the
+ * page table entry itself does not change.
+ */
+static void rights_set(struct mapping *m, unsigned rights)
+{
+    word_t i = page_index(m->space, m->vaddr);
+    long before = window_boundaries(m->space, i, i + 1);
+    m->rights = rights;
+    mem.vma_used += window_boundaries(m->space, i, i + 1) - before;
+}
+
 static void page_refresh(struct space *s, word_t vaddr)
 {
     word_t i = page_index(s, vaddr);
@@ -152,11 +165,11 @@ static unsigned revoke_below(struct mapping *m, unsigned rights)
     while (c) {
         struct mapping *next = c->next_sibling;
         accessed |= c->accessed | revoke_below(c, rights);
-        c->rights &= ~rights;
-        if (!c->rights) {
+        unsigned left = c->rights & ~rights;
+        if (!left) {
             mapping_remove_tree(c);
         } else {
-            pt_set(c->space, c->vaddr, c); /* protection changed: boundaries may too */
+            rights_set(c, left); /* protection changed: boundaries may too */
             page_refresh(c->space, c->vaddr);
         }
         c = next;
@@ -254,8 +267,8 @@ enum mem_error mem_map_fpage(struct space *from, word_t snd_fpage, word_t snd_ba
             continue; /* a page mapped onto itself */
         unsigned r_new = sp->rights & rights;
         if (old && old->parent == sp && !grant) {
-            old->rights |= r_new; /* the same page again: rights may only add up to the mapper's */
-            pt_set(to, dv, old);
+            /* The same page again: rights may only add up to the mapper's. */
+            rights_set(old, old->rights | r_new);
             *mapped_any = true;
             continue;
         }
@@ -299,11 +312,13 @@ unsigned mem_unmap_fpage(struct space *s, word_t fpage, bool own)
     unsigned rights = fpage & RIGHTS_ALL, accessed = 0;
     unsigned sz = fpage_size_log2(fpage);
     word_t base = fpage_base(fpage), size;
-    if (sz < PAGE_SHIFT || s->is_sigma0 || !s->pt)
+    if (s->is_sigma0 || !s->pt)
         return 0;
-    if (sz >= 64 || (base == 0 && sz == 1)) {
+    if (sz >= 64 || (base == 0 && sz == 1)) { /* the complete address space */
         base = s->win_base;
         size = s->win_size;
+    } else if (sz < PAGE_SHIFT) {
+        return 0;
     } else {
         size = 1UL << sz;
     }
@@ -316,11 +331,11 @@ unsigned mem_unmap_fpage(struct space *s, word_t fpage, bool own)
             continue;
         accessed |= m->accessed | revoke_below(m, rights);
         if (own) {
-            m->rights &= ~rights;
-            if (!m->rights) {
+            unsigned left = m->rights & ~rights;
+            if (!left) {
                 mapping_remove_tree(m);
             } else {
-                pt_set(s, m->vaddr, m);
+                rights_set(m, left);
                 page_refresh(s, m->vaddr);
             }
         }
