@@ -312,12 +312,22 @@ void h_host_sleep_us(unsigned us)
     nanosleep(&ts, NULL);
 }
 
+/*
+ * Polling waits sleep in the kernel, not on the host: with one simulated
+ * CPU (deterministic mode) a host sleep would keep the CPU, and a waiter of
+ * high priority would starve the very thread it waits for.
+ */
+static void poll_pause(void)
+{
+    L4_Sleep(L4_TimePeriod(200));
+}
+
 bool h_wait_state_at(const char *file, int line, L4_ThreadId_t t, L4_Word_t want)
 {
     for (unsigned long waited = 0; waited < H_WAIT_LIMIT_US; waited += 200) {
         if ((h_state(t) & want) == want)
             return true;
-        h_host_sleep_us(200);
+        poll_pause();
     }
     h_fail_at(file, line, "thread %lx never reached state bits 0x%lx (has 0x%lx)", t.raw, want,
               h_state(t));
@@ -329,7 +339,7 @@ bool h_wait_flag_at(const char *file, int line, volatile int *flag)
     for (unsigned long waited = 0; waited < H_WAIT_LIMIT_US; waited += 200) {
         if (__atomic_load_n(flag, __ATOMIC_ACQUIRE))
             return true;
-        h_host_sleep_us(200);
+        poll_pause();
     }
     h_fail_at(file, line, "flag never set");
     return false;

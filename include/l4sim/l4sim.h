@@ -16,6 +16,15 @@ extern "C" {
 
 /* Returned by l4sim_run when the system could not boot (the reason goes to stderr). */
 #define L4SIM_BOOT_FAILED (-0x4c34) /* "L4" */
+/* Returned by l4sim_run when, in deterministic mode, every thread blocked
+ * forever before the root function returned (the threads go to stderr). */
+#define L4SIM_DEADLOCK (-0x4c35)
+
+/* How deterministic mode picks the next thread at each kernel entry. */
+enum l4sim_policy {
+    L4SIM_POLICY_RANDOM = 0, /* any runnable thread of the highest priority, by the seeded PRNG */
+    L4SIM_POLICY_RR,         /* priority round-robin with timeslices in virtual time */
+};
 
 /* One trace line, without the newline. May be called from a signal handler. */
 typedef void (*l4sim_trace_fn)(const char *line, size_t len, void *ctx);
@@ -30,11 +39,21 @@ struct l4sim_config {
     const char *trace_path;    /* or appended to this file, opened for the run */
     l4sim_trace_fn trace_sink; /* and/or handed to this function */
     void *trace_ctx;
+
+    /* Deterministic mode: one simulated CPU handed from thread to thread
+     * at kernel entries, chosen by policy and a PRNG seeded with seed;
+     * time is virtual. Same seed and program, same run. */
+    int deterministic;
+    uint64_t seed;
+    enum l4sim_policy policy;
+    unsigned kernel_entry_cost_us; /* virtual time one kernel entry takes */
 };
 
 /*
  * Fill in defaults, then apply the environment: L4SIM_TRACE=1 writes the
- * trace to stderr, any other value names a file to append it to.
+ * trace to stderr, any other value names a file to append it to;
+ * L4SIM_DETERMINISTIC=1 (or 0), L4SIM_SEED=N and L4SIM_POLICY=random|rr
+ * set deterministic mode.
  */
 void l4sim_config_init(struct l4sim_config *cfg);
 
@@ -65,6 +84,10 @@ struct l4sim_stats {
     uint64_t vma_budget;      /* the most host mappings l4sim allows itself */
     uint64_t page_faults;     /* faults turned into page-fault IPC */
     uint64_t exceptions;      /* exception IPCs raised, or halts for want of a handler */
+    uint64_t sched_decisions; /* deterministic mode: kernel entries where the CPU was assigned */
+    uint64_t virtual_time_us; /* the clock at the end of the run */
+    uint64_t seed;            /* the seed the run used (deterministic mode) */
+    int deadlocked;           /* the run ended in a deadlock */
 };
 void l4sim_get_stats(struct l4sim_stats *out);
 

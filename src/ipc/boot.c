@@ -34,6 +34,16 @@ KERNEL_API void l4sim_config_init(struct l4sim_config *cfg)
     cfg->max_spaces = 64;
     cfg->user_stack_size = 1UL << 20;
     cfg->trace_fd = -1;
+    cfg->kernel_entry_cost_us = 1;
+    const char *det = getenv("L4SIM_DETERMINISTIC");
+    if (det && *det)
+        cfg->deterministic = strcmp(det, "0") != 0;
+    const char *seed = getenv("L4SIM_SEED");
+    if (seed && *seed)
+        cfg->seed = strtoull(seed, NULL, 0);
+    const char *policy = getenv("L4SIM_POLICY");
+    if (policy && !strcmp(policy, "rr"))
+        cfg->policy = L4SIM_POLICY_RR;
     const char *trace = getenv("L4SIM_TRACE");
     if (trace && (!strcmp(trace, "1") || !strcmp(trace, "stderr")))
         cfg->trace_fd = 2;
@@ -45,8 +55,16 @@ static void root_entry(void *kip)
 {
     (void) kip;
     kernel.root_result = boot_root_fn(boot_root_arg);
+    sched_stop_world(current_tcb);
     atomic_store_explicit(&kernel.root_done, 1, memory_order_release);
     sched_futex_wake(&kernel.root_done, 1);
+}
+
+void boot_root_deadlocked(void)
+{
+    uint32_t expected = 0;
+    if (atomic_compare_exchange_strong(&kernel.root_done, &expected, 3))
+        sched_futex_wake(&kernel.root_done, 1);
 }
 
 void boot_root_gone(void)
@@ -106,16 +124,22 @@ static struct space *boot_space(bool sigma0)
 
 static void teardown(void)
 {
+    sched_wait_idle(); /* deterministic mode: the run ends at a reproducible point */
     threads_kill_all();
     trace_event(TR_SHUTDOWN, ID_NIL, ID_NIL, 0, NULL);
     last_stats.ipc_count = atomic_load(&kernel.ipc_count);
     last_stats.trace_events = trace_count();
     last_stats.trace_hash = trace_hash();
     last_stats.threads_created = atomic_load(&kernel.threads_created);
+    last_stats.sched_decisions = sched_decisions();
+    last_stats.virtual_time_us = clock_now_us();
+    last_stats.seed = kernel.cfg.seed;
+    last_stats.deadlocked = sched_deadlocked();
     last_stats.page_faults = atomic_load(&kernel.page_faults);
     last_stats.exceptions = atomic_load(&kernel.exceptions);
     trace_shutdown();
     spaces_free_all();
+    sched_shutdown();
     /* What the windows still hold after teardown: nothing, or a leak. */
     struct mem_stats m;
     mem_get_stats(&m);
@@ -154,9 +178,13 @@ static bool boot(const struct l4sim_config *cfg)
             kernel.cfg.trace_fd = trace_file;
     }
     clock_boot();
-    trace_boot(&kernel.cfg);
     kernel.tcb_count = THREADNO_USER_BASE + cfg->max_threads;
     kernel.tcbs = calloc(kernel.tcb_count, sizeof(struct tcb));
+    if (!kernel.tcbs || sched_boot(cfg) != 0) {
+        fprintf(stderr, "l4sim: out of host memory while booting\n");
+        return false;
+    }
+    trace_boot(&kernel.cfg);
     kernel.space_count = cfg->max_threads;
     kernel.spaces = calloc(kernel.space_count, sizeof(struct space));
     sigma0_stack = malloc(SIGMA0_STACK_SIZE);
@@ -190,6 +218,7 @@ static bool boot(const struct l4sim_config *cfg)
         fprintf(stderr, "l4sim: cannot start sigma0 and the root thread\n");
         return false;
     }
+    sched_dispatch();
     return true;
 }
 
@@ -214,6 +243,8 @@ KERNEL_API int l4sim_run(const struct l4sim_config *cfg, int (*root)(void *arg),
             sched_futex_wait(&kernel.root_done, 0);
         if (done == 1)
             result = kernel.root_result;
+        else if (done == 3)
+            result = L4SIM_DEADLOCK;
         else
             fprintf(stderr, "l4sim: the root thread was deleted before its function returned\n");
     }
@@ -236,6 +267,10 @@ KERNEL_API void l4sim_get_stats(struct l4sim_stats *out)
         out->vma_budget = m.vma_budget;
         out->page_faults = atomic_load(&kernel.page_faults);
         out->exceptions = atomic_load(&kernel.exceptions);
+        out->sched_decisions = sched_decisions();
+        out->virtual_time_us = clock_now_us();
+        out->seed = kernel.cfg.seed;
+        out->deadlocked = sched_deadlocked();
     } else {
         *out = last_stats;
     }

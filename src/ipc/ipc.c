@@ -5,6 +5,7 @@
  * copies the message and wakes it. Only a sender that must wait takes the
  * receiver's queue lock.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "kernel.h"
@@ -520,5 +521,30 @@ void ipc_cancel(struct tcb *t, bool abort_send, bool abort_recv)
             set_state(t, IPC_DONE);
             sched_wake(t);
         }
+    }
+}
+
+/* For deadlock reports: what a blocked thread waits for. */
+void describe_wait(struct tcb *t, char *buf, size_t size)
+{
+    int run = atomic_load(&t->run);
+    if (ipc_is_sending(t) && t->send_dest) {
+        snprintf(buf, size, "waits to send to %lu.%lu", id_threadno(t->send_dest->id),
+                 id_version(t->send_dest->id));
+    } else if (ipc_is_receiving(t)) {
+        word_t from = recv_spec(t);
+        if (from == ID_ANY)
+            snprintf(buf, size, "waits to receive from anyone");
+        else if (id_is_global(from))
+            snprintf(buf, size, "waits to receive from %lu.%lu", id_threadno(from),
+                     id_version(from));
+        else
+            snprintf(buf, size, "waits to receive from local thread 0x%lx", from);
+    } else if (run == RUN_HALTED) {
+        snprintf(buf, size, "is halted");
+    } else if (run == RUN_WAIT_START) {
+        snprintf(buf, size, "waits for its start message");
+    } else {
+        snprintf(buf, size, "waits in the kernel");
     }
 }

@@ -178,6 +178,12 @@ struct tcb {
     _Atomic bool kill_requested;
     _Atomic bool halt_requested;
     _Atomic uint32_t wake_seq; /* futex word for sched_block */
+    /* Deterministic mode (sched_det.c), guarded by its lock. */
+    _Atomic uint32_t cpu_grant; /* futex word: 1 = this thread may run */
+    int det_state;
+    uint64_t det_deadline;
+    uint64_t det_slice_start;
+    bool det_timed_out;
     _Atomic uint32_t sleeping; /* in (or about to enter) FUTEX_WAIT on wake_seq */
     _Atomic int waker_cpu;     /* 1 + host CPU of the last sched_wake(this); 0: none yet */
     word_t start_ip, start_sp; /* guarded by control_lock; used while halted */
@@ -255,6 +261,24 @@ uint32_t sched_wake_seq(struct tcb *self);
 void sched_futex_wait(_Atomic uint32_t *word, uint32_t val);
 void sched_futex_wake(_Atomic uint32_t *word, int count);
 void sched_yield_cpu(void);
+
+/* Deterministic mode (sched_det.c); the hooks do nothing in free mode. */
+int sched_boot(const struct l4sim_config *cfg);
+void sched_shutdown(void);
+bool sched_deterministic(void);
+uint64_t sched_virtual_now(void);
+uint64_t sched_decisions(void);
+bool sched_deadlocked(void);
+void sched_thread_ready(struct tcb *t);
+void sched_thread_begin(struct tcb *self);
+void sched_thread_end(struct tcb *self);
+void sched_dispatch(void);
+void sched_stop_world(struct tcb *self);
+void sched_wait_idle(void);
+void sched_det_kernel_entry(struct tcb *self);
+void sched_det_yield(struct tcb *self);
+enum block_result sched_det_block(struct tcb *self, uint32_t seen_seq, uint64_t deadline);
+void sched_det_wake(struct tcb *t);
 
 /* clock: every reading of time, in microseconds since boot. */
 uint64_t clock_now_us(void);
@@ -396,6 +420,10 @@ struct tcb *thread_create_boot(word_t threadno, struct space *space, word_t page
                                word_t sp);
 /* Called by the root thread's host thread if it dies before returning. */
 void boot_root_gone(void);
+/* Called by the deterministic scheduler when every thread waits forever. */
+void boot_root_deadlocked(void);
+/* One line saying what a blocked thread waits for (deadlock reports). */
+void describe_wait(struct tcb *t, char *buf, size_t size);
 
 /* An X.2 timeout as an absolute deadline: DEADLINE_ZERO has always passed. */
 #define DEADLINE_NEVER UINT64_MAX

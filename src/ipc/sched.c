@@ -94,6 +94,8 @@ static bool spin_for_wake(struct tcb *self, uint32_t seen_seq, uint64_t deadline
  */
 enum block_result sched_block(struct tcb *self, uint32_t seen_seq, uint64_t deadline_us)
 {
+    if (sched_deterministic())
+        return sched_det_block(self, seen_seq, deadline_us);
     if (spin_for_wake(self, seen_seq, deadline_us))
         return BLOCK_WOKEN;
     if (deadline_us == DEADLINE_NEVER) {
@@ -114,6 +116,10 @@ enum block_result sched_block(struct tcb *self, uint32_t seen_seq, uint64_t dead
 /* A partner that is running, or preempted before it went to sleep, needs no system call. */
 void sched_wake(struct tcb *t)
 {
+    if (sched_deterministic()) {
+        sched_det_wake(t);
+        return;
+    }
     atomic_store_explicit(&t->waker_cpu, sched_getcpu() + 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&t->wake_seq, 1, memory_order_seq_cst);
     if (atomic_load_explicit(&t->sleeping, memory_order_seq_cst))
@@ -122,6 +128,12 @@ void sched_wake(struct tcb *t)
 
 void sched_yield_cpu(void)
 {
+    if (sched_deterministic() && current_tcb) {
+        sched_det_yield(current_tcb);
+        return;
+    }
+    if (sched_deterministic())
+        sched_dispatch(); /* a host thread waiting on L4 threads: let them run */
     sched_yield();
 }
 

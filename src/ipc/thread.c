@@ -46,8 +46,11 @@ static int kick_signal(void)
 struct tcb *kernel_enter(void)
 {
     struct tcb *t = current_tcb;
-    if (t)
+    if (t) {
         atomic_store_explicit(&t->run, RUN_KERNEL, memory_order_seq_cst);
+        if (sched_deterministic())
+            sched_det_kernel_entry(t); /* every kernel entry is a scheduling point */
+    }
     return t;
 }
 
@@ -281,6 +284,7 @@ static void *host_main(void *arg)
     unsigned host_stack = host_stack_register();
     current_tcb = self;
     l4sim_current_utcb = self->utcb;
+    sched_thread_begin(self);
     if (fault_thread_init(self) != 0)
         trace_event(TR_NOTE, self->id, ID_NIL, 0,
                     "no alternate signal stack: faults use the user stack");
@@ -302,6 +306,7 @@ static void *host_main(void *arg)
         klock_acquire(&kernel.control_lock);
         thread_release_slot(self);
         klock_release(&kernel.control_lock);
+        sched_thread_end(self);
         /* Teardown waits for this count to reach zero. */
         if (atomic_fetch_sub(&kernel.detached_threads, 1) == 1)
             sched_futex_wake(&kernel.detached_threads, 1);
@@ -313,15 +318,19 @@ static void *host_main(void *arg)
         klock_acquire(&kernel.control_lock);
         thread_release_slot(self);
         klock_release(&kernel.control_lock);
+        sched_thread_end(self);
         if (atomic_fetch_sub(&kernel.detached_threads, 1) == 1)
             sched_futex_wake(&kernel.detached_threads, 1);
         return NULL;
     }
+    /* Say so while we still hold the (simulated) CPU, so that in
+     * deterministic mode the reaper wakes at a reproducible point. */
+    struct tcb *reaper = __atomic_load_n(&self->reaper, __ATOMIC_ACQUIRE);
     atomic_store_explicit(&self->exited, 1, memory_order_release);
     sched_futex_wake(&self->exited, 1);
-    struct tcb *reaper = __atomic_load_n(&self->reaper, __ATOMIC_ACQUIRE);
     if (reaper)
         sched_wake(reaper);
+    sched_thread_end(self);
     return NULL;
 }
 
@@ -481,6 +490,7 @@ static int activate(struct tcb *t, word_t pager)
     atomic_store_explicit(&t->run, RUN_WAIT_START, memory_order_seq_cst);
     atomic_store_explicit(&t->life, LIFE_ACTIVE, memory_order_release);
     t->space->active_threads++;
+    sched_thread_ready(t);
     if (thread_host_start(t) != 0) {
         t->space->active_threads--;
         atomic_store_explicit(&t->life, LIFE_INACTIVE, memory_order_release);

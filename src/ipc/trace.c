@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "kernel.h"
+#include "memory.h"
 
 static struct klock trace_lock;
 static bool trace_on;
@@ -78,6 +79,25 @@ static void put_tid(struct line *l, word_t id)
     }
 }
 
+/*
+ * Addresses in windows print as w<window>+0x<offset> (w0 is the physical
+ * window): the host places the reservation anywhere, and traces of the
+ * same run must be byte-identical.
+ */
+static void put_addr(struct line *l, word_t addr)
+{
+    struct space *s = window_owner(addr);
+    if (!s || !s->win_size) {
+        put_str(l, "0x");
+        put_uint(l, addr, 16);
+        return;
+    }
+    put_str(l, "w");
+    put_uint(l, s->win_index, 10);
+    put_str(l, "+0x");
+    put_uint(l, addr - s->win_base, 16);
+}
+
 bool trace_enabled(void)
 {
     return trace_on;
@@ -130,11 +150,13 @@ void trace_event(enum trace_kind kind, word_t a, word_t b, word_t tag, const cha
     } else if (kind == TR_PAGEFAULT || kind == TR_EXCEPTION || kind == TR_MAP) {
         put_str(&l, kind == TR_MAP ? " <- " : " -> ");
         put_tid(&l, b);
-        put_str(&l, " addr=0x");
-        put_uint(&l, tag, 16);
+        put_str(&l, " addr=");
+        put_addr(&l, tag);
     } else if (kind == TR_UNMAP) {
-        put_str(&l, " fpage=0x");
-        put_uint(&l, tag, 16);
+        put_str(&l, " fpage=");
+        put_addr(&l, tag & ~0x3ffUL);
+        put_str(&l, "/");
+        put_uint(&l, (tag >> 4) & 0x3f, 10);
     } else if (b != ID_NIL) {
         put_str(&l, " ");
         put_tid(&l, b);
@@ -150,7 +172,8 @@ void trace_boot(const struct l4sim_config *cfg)
 {
     hash = FNV_OFFSET;
     events = 0;
-    trace_on = cfg->trace_fd >= 0 || cfg->trace_sink != NULL;
+    /* Deterministic runs are hashed even when nobody reads the lines. */
+    trace_on = cfg->trace_fd >= 0 || cfg->trace_sink != NULL || cfg->deterministic;
 }
 
 void trace_shutdown(void)
