@@ -1,0 +1,250 @@
+/*
+ * Deterministic mode: the same seed gives the same run (trace hash and all),
+ * different seeds explore different interleavings, a deadlock is reported
+ * with the blocked threads, and virtual time makes long timeouts instant.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
+#define CLIENTS 4
+#define CALLS   3
+
+/* The order in which the server saw the clients' calls, as digits. */
+static char arrivals[CLIENTS * CALLS + 1];
+
+static void order_server(void *kip)
+{
+    (void) kip;
+    L4_ThreadId_t from;
+    L4_MsgTag_t tag = L4_Wait(&from);
+    for (unsigned n = 0;; n++) {
+        L4_Word_t who;
+        L4_StoreMR(1, &who);
+        if (n < CLIENTS * CALLS)
+            arrivals[n] = (char) ('0' + who);
+        L4_LoadMR(0, 0);
+        tag = L4_ReplyWait(from, &from);
+        (void) tag;
+    }
+}
+
+static L4_ThreadId_t server;
+
+static void order_client(void *kip)
+{
+    (void) kip;
+    L4_Word_t me = (L4_Word_t) h_arg();
+    for (int i = 0; i < CALLS; i++) {
+        L4_MsgTag_t tag = L4_Niltag;
+        tag.X.u = 1;
+        L4_LoadMR(0, tag.raw);
+        L4_LoadMR(1, me);
+        H_IPC_OK(L4_Call(server));
+    }
+    h_signal_root();
+}
+
+/* Several clients call one server: the order of arrival is the race. */
+static int racy_program(void *arg)
+{
+    (void) arg;
+    server = h_spawn(0, order_server, NULL);
+    L4_ThreadId_t clients[CLIENTS];
+    for (L4_Word_t c = 0; c < CLIENTS; c++)
+        clients[c] = h_spawn(1 + (unsigned) c, order_client, (void *) c);
+    for (int c = 0; c < CLIENTS; c++)
+        h_wait_signal(clients[c]);
+    return 0;
+}
+
+static struct l4sim_stats run_seeded(int (*body)(void *), uint64_t seed, int *result)
+{
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.deterministic = 1;
+    cfg.seed = seed;
+    memset(arrivals, 0, sizeof(arrivals));
+    *result = h_run_config(&cfg, body, NULL);
+    struct l4sim_stats st;
+    l4sim_get_stats(&st);
+    return st;
+}
+
+static void same_seed_gives_identical_trace_hash(void **state)
+{
+    (void) state;
+    int r1, r2;
+    struct l4sim_stats a = run_seeded(racy_program, 42, &r1);
+    char first[sizeof(arrivals)];
+    memcpy(first, arrivals, sizeof(first));
+    struct l4sim_stats b = run_seeded(racy_program, 42, &r2);
+    assert_int_equal(r1, 0);
+    assert_int_equal(r2, 0);
+    assert_true(a.trace_events > 0);
+    assert_int_equal(a.trace_hash, b.trace_hash);
+    assert_int_equal(a.trace_events, b.trace_events);
+    assert_int_equal(a.sched_decisions, b.sched_decisions);
+    assert_int_equal(a.virtual_time_us, b.virtual_time_us);
+    assert_string_equal(first, arrivals);
+    assert_int_equal(a.seed, 42);
+}
+
+static void fifty_seeds_give_more_than_one_order_of_arrival(void **state)
+{
+    (void) state;
+    char seen[50][sizeof(arrivals)];
+    unsigned distinct = 0, distinct_hashes = 0;
+    uint64_t hashes[50];
+    for (uint64_t seed = 1; seed <= 50; seed++) {
+        int r;
+        struct l4sim_stats st = run_seeded(racy_program, seed, &r);
+        assert_int_equal(r, 0);
+        assert_int_equal(strlen(arrivals), CLIENTS * CALLS);
+        bool is_new = true, hash_new = true;
+        for (unsigned i = 0; i < distinct; i++)
+            is_new = is_new && strcmp(seen[i], arrivals) != 0;
+        for (unsigned i = 0; i < distinct_hashes; i++)
+            hash_new = hash_new && hashes[i] != st.trace_hash;
+        if (is_new)
+            memcpy(seen[distinct++], arrivals, sizeof(arrivals));
+        if (hash_new)
+            hashes[distinct_hashes++] = st.trace_hash;
+    }
+    assert_true(distinct > 1);
+    assert_true(distinct_hashes > 1);
+}
+
+/* Two threads each wait for the other before sending: nobody ever sends. */
+static L4_ThreadId_t twin[2];
+
+static void wait_for_twin(void *kip)
+{
+    (void) kip;
+    L4_Word_t me = (L4_Word_t) h_arg();
+    L4_Receive(twin[1 - me]);
+}
+
+static int deadlocking_program(void *arg)
+{
+    (void) arg;
+    twin[0] = h_tid(0, 1);
+    twin[1] = h_tid(1, 1);
+    h_spawn(0, wait_for_twin, (void *) 0);
+    h_spawn(1, wait_for_twin, (void *) 1);
+    L4_Receive(twin[0]); /* and the root waits too */
+    return 0;
+}
+
+static void deadlock_is_reported_not_hung(void **state)
+{
+    (void) state;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.deterministic = 1;
+    cfg.seed = 7;
+    /* stderr names the blocked threads; send it to a file we can read. */
+    char path[] = "/tmp/l4sim-deadlock-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fd, 2);
+    int r = l4sim_run(&cfg, deadlocking_program, NULL);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    struct l4sim_stats st;
+    l4sim_get_stats(&st);
+    char text[4096] = {0};
+    lseek(fd, 0, SEEK_SET);
+    ssize_t n = read(fd, text, sizeof(text) - 1);
+    close(fd);
+    unlink(path);
+    assert_int_equal(r, L4SIM_DEADLOCK);
+    assert_true(st.deadlocked);
+    assert_true(n > 0);
+    assert_non_null(strstr(text, "deadlock"));
+    assert_non_null(strstr(text, "thread 35.1 waits to receive from 36.1"));
+    assert_non_null(strstr(text, "thread 36.1 waits to receive from 35.1"));
+    assert_non_null(strstr(text, "thread 34.1 waits to receive from 35.1"));
+}
+
+static int long_timeout_program(void *arg)
+{
+    (void) arg;
+    L4_Clock_t before = L4_SystemClock();
+    L4_MsgTag_t tag = L4_Receive_Timeout(h_sigma0(), L4_TimePeriod(10 * 1000 * 1000));
+    L4_Clock_t after = L4_SystemClock();
+    H_IPC_FAILS(tag, H_ERR_RECV(L4_IpcErrTimeout));
+    /* 10 s encodes as 610 << 14 µs: X.2 periods have a 10-bit mantissa. */
+    H_CHECK(after.raw - before.raw >= 610UL << 14);
+    return 0;
+}
+
+static void ten_second_virtual_timeout_takes_no_wall_time(void **state)
+{
+    (void) state;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int r;
+    struct l4sim_stats st = run_seeded(long_timeout_program, 3, &r);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(r, 0);
+    assert_true(st.virtual_time_us >= 610UL << 14);
+    /* The issue asks for this one wall-clock check: 10 s of virtual time
+     * within 100 ms (valgrind slows everything ~50x, so it gets 5 s). */
+    double wall = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(wall < (RUNNING_ON_VALGRIND ? 5.0 : 0.1));
+}
+
+static void round_robin_policy_is_deterministic_too(void **state)
+{
+    (void) state;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.deterministic = 1;
+    cfg.policy = L4SIM_POLICY_RR;
+    cfg.seed = 1;
+    assert_int_equal(h_run_config(&cfg, racy_program, NULL), 0);
+    struct l4sim_stats a;
+    l4sim_get_stats(&a);
+    cfg.seed = 99; /* round-robin does not draw on the PRNG */
+    assert_int_equal(h_run_config(&cfg, racy_program, NULL), 0);
+    struct l4sim_stats b;
+    l4sim_get_stats(&b);
+    assert_int_equal(a.trace_hash, b.trace_hash);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(same_seed_gives_identical_trace_hash),
+        cmocka_unit_test(fifty_seeds_give_more_than_one_order_of_arrival),
+        cmocka_unit_test(deadlock_is_reported_not_hung),
+        cmocka_unit_test(ten_second_virtual_timeout_takes_no_wall_time),
+        cmocka_unit_test(round_robin_policy_is_deterministic_too),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
