@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <l4/ipc.h>
 #include <l4/kip.h>
@@ -14,6 +15,7 @@
 #include <l4sim/l4sim.h>
 
 #include "bench.h"
+#include "stats.h"
 
 #define STRING_BYTES 4096
 #define SERVER_STACK (256UL << 10)
@@ -33,7 +35,8 @@ struct ipc_run {
     const struct bench_params *p;
     struct bench_samples *s;
     enum ipc_kind kind;
-    int words; /* KIND_WORDS: untyped words each way */
+    int words;         /* KIND_WORDS: untyped words each way */
+    int deterministic; /* one simulated CPU (the server's pinning then changes nothing) */
     L4_ThreadId_t server;
     L4_Word_t src[__L4_NUM_MRS]; /* what the client loads into MR1.. */
     char *server_stack;          /* SERVER_STACK bytes */
@@ -206,6 +209,8 @@ static int run_system(struct ipc_run *r)
 
         struct l4sim_config cfg;
         l4sim_config_init(&cfg);
+        cfg.deterministic = r->deterministic;
+        cfg.seed = 1;
         current_run = r;
         int rc = l4sim_run(&cfg, ipc_root, r);
         current_run = NULL;
@@ -238,11 +243,48 @@ static int string_rt_4k(const struct bench_params *p, struct bench_samples *s)
     return run_system(&r);
 }
 
+static int ipc_rt_det(const struct bench_params *p, struct bench_samples *s)
+{
+    struct ipc_run r = {.p = p, .s = s, .kind = KIND_WORDS, .words = 2, .deterministic = 1};
+    return run_system(&r);
+}
+
+/*
+ * Scheduling decisions per second of wall time in deterministic mode: an
+ * ipc_rt_det run, divided by the wall time it took. Every decision is a
+ * kernel entry or a block; most round trips hand the one CPU over twice.
+ */
+static int det_switches_per_s(const struct bench_params *p, struct bench_figure *f)
+{
+    struct bench_samples s;
+    stats_init(&s);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = ipc_rt_det(p, &s);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    stats_free(&s);
+    if (rc)
+        return -1;
+    struct l4sim_stats st;
+    l4sim_get_stats(&st);
+    double wall = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    f->value = (unsigned long long) ((double) st.sched_decisions / wall);
+    f->nextra = 2;
+    f->extra[0].key = "decisions";
+    f->extra[0].value = st.sched_decisions;
+    f->extra[1].key = "wall_us";
+    f->extra[1].value = (unsigned long long) (wall * 1e6);
+    return 0;
+}
+
 static const struct bench_entry entries[] = {
     {"ipc_rt", "L4_Call / L4_ReplyWait round trip, 2 untyped words each way", ipc_rt, NULL},
     {"ipc_rt_63w", "L4_Call / L4_ReplyWait round trip, 63 untyped words each way", ipc_rt_63w,
      NULL},
     {"string_rt_4k", "L4_Call with one 4 KiB simple string item, empty reply", string_rt_4k, NULL},
+    {"ipc_rt_det", "ipc_rt in deterministic mode (one simulated CPU, seed 1)", ipc_rt_det, NULL},
+    {"det_switches_per_s", "deterministic scheduling decisions per wall-clock second", NULL,
+     det_switches_per_s},
 };
 
 const struct bench_family bench_ipc = {entries, sizeof(entries) / sizeof(entries[0])};

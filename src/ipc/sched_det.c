@@ -83,18 +83,30 @@ void sched_shutdown(void)
 
 /* ------------------------------------------------------------ the CPU */
 
-static void grant(struct tcb *t)
+/* Assign the CPU to t (NULL: idle). det.lock held; wake_granted() after unlocking. */
+static struct tcb *grant(struct tcb *t)
 {
     det.running = t;
     if (!t) {
         atomic_fetch_add_explicit(&det.idle_seq, 1, memory_order_release);
         sched_futex_wake(&det.idle_seq, 1);
+        return NULL;
     }
-    if (t) {
-        t->det_state = DET_RUNNING;
-        atomic_store_explicit(&t->cpu_grant, 1, memory_order_release);
-        sched_futex_wake(&t->cpu_grant, 1);
-    }
+    t->det_state = DET_RUNNING;
+    return t;
+}
+
+/*
+ * Let the thread given the CPU go. Done after det.lock is released: a woken
+ * thread that preempted us at once would otherwise run straight into the
+ * lock we still hold.
+ */
+static void wake_granted(struct tcb *t)
+{
+    if (!t)
+        return;
+    atomic_store_explicit(&t->cpu_grant, 1, memory_order_release);
+    sched_futex_wake(&t->cpu_grant, 1);
 }
 
 static void wait_for_cpu(struct tcb *self)
@@ -250,9 +262,11 @@ static void switch_from(struct tcb *self, bool still_ready, bool yielding)
         report_deadlock();
         boot_root_deadlocked();
     }
-    grant(next);
+    bool gone = !self || self->det_state == DET_GONE;
+    struct tcb *woken = grant(next);
     klock_release(&det.lock);
-    if (self && self->det_state != DET_GONE)
+    wake_granted(woken);
+    if (!gone)
         wait_for_cpu(self);
 }
 
@@ -288,6 +302,7 @@ enum block_result sched_det_block(struct tcb *self, uint32_t seen_seq, uint64_t 
 
 void sched_det_wake(struct tcb *t)
 {
+    struct tcb *woken = NULL;
     klock_acquire(&det.lock);
     atomic_fetch_add_explicit(&t->wake_seq, 1, memory_order_release);
     if (t->det_state == DET_BLOCKED) {
@@ -300,9 +315,10 @@ void sched_det_wake(struct tcb *t)
         struct tcb *next = pick(NULL, false);
         if (next)
             next->det_slice_start = det.vclock;
-        grant(next);
+        woken = grant(next);
     }
     klock_release(&det.lock);
+    wake_granted(woken);
 }
 
 /* A thread just activated may be scheduled from now on. */
@@ -345,15 +361,17 @@ void sched_dispatch(void)
 {
     if (!det.on)
         return;
+    struct tcb *woken = NULL;
     klock_acquire(&det.lock);
     if (!det.running) {
         det.decisions++;
         struct tcb *next = pick(NULL, false);
         if (next)
             next->det_slice_start = det.vclock;
-        grant(next);
+        woken = grant(next);
     }
     klock_release(&det.lock);
+    wake_granted(woken);
 }
 
 /* A host thread (teardown) waits until no L4 thread runs. */
