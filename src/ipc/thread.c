@@ -364,6 +364,11 @@ void thread_kill_and_join(struct tcb *t)
         uint32_t seq = self ? sched_wake_seq(self) : 0;
         if (atomic_load_explicit(&t->exited, memory_order_acquire))
             break;
+        if (atomic_load_explicit(&t->run, memory_order_seq_cst) == RUN_USER ||
+            atomic_load_explicit(&t->run, memory_order_seq_cst) == RUN_HALTED)
+            pthread_kill(t->host, kick_signal());
+        sched_wake(t);
+        /* Hand t over only after waking it: nobody else will. */
         int joining = REAP_JOIN;
         if (self && atomic_load_explicit(&self->kill_requested, memory_order_acquire) &&
             atomic_compare_exchange_strong(&t->reap, &joining, REAP_ORPHANED)) {
@@ -371,10 +376,6 @@ void thread_kill_and_join(struct tcb *t)
             pthread_detach(t->host);
             thread_abandon_user(self);
         }
-        if (atomic_load_explicit(&t->run, memory_order_seq_cst) == RUN_USER ||
-            atomic_load_explicit(&t->run, memory_order_seq_cst) == RUN_HALTED)
-            pthread_kill(t->host, kick_signal());
-        sched_wake(t);
         if (self)
             sched_block(self, seq, DEADLINE_NEVER); /* t's exit or our own kill wakes us */
         else
