@@ -322,11 +322,15 @@ unsigned mem_unmap_fpage(struct space *s, word_t fpage, bool own)
     } else {
         size = 1UL << sz;
     }
+    /* Only the part inside the window can hold mappings: walk just that. An
+     * fpage is aligned to its size, so base + (size - 1) does not wrap. */
+    word_t first = base > s->win_base ? base : s->win_base;
+    word_t last = base + (size - 1), win_last = s->win_base + (s->win_size - 1);
+    if (last > win_last)
+        last = win_last;
     klock_acquire(&mem.lock);
-    for (word_t off = 0; off < size; off += PAGE_SIZE) {
-        if (!window_contains(s, base + off, PAGE_SIZE))
-            continue;
-        struct mapping *m = s->pt[page_index(s, base + off)];
+    for (word_t v = first; v <= last; v += PAGE_SIZE) {
+        struct mapping *m = s->pt[page_index(s, v)];
         if (!m)
             continue;
         accessed |= m->accessed | revoke_below(m, rights);
