@@ -14,3 +14,10 @@ endforeach()
 l4sim_test(test_string_fault_open ${CMAKE_CURRENT_SOURCE_DIR}/test_string_fault_open.c)
 target_link_libraries(test_string_fault_open PRIVATE l4sim_test_harness)
 set_tests_properties(test_string_fault_open PROPERTIES WILL_FAIL TRUE)
+
+# Maps some 31000 single pages to reach the host-mapping budget: 1.5 s
+# natively, but under Valgrind it is slow and then fatal ("VG_N_SEGMENTS is
+# too low": Valgrind's table of host mappings is smaller than the budget).
+l4sim_test(test_memory_limits ${CMAKE_CURRENT_SOURCE_DIR}/test_memory_limits.c)
+target_link_libraries(test_memory_limits PRIVATE l4sim_test_harness)
+set_tests_properties(test_memory_limits PROPERTIES LABELS slow)
