@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -181,15 +182,46 @@ int h_run_config(const struct l4sim_config *cfg, int (*body)(void *arg), void *a
         print_error("%s\n", failure_msgs[i]);
     if (n > H_MAX_RECORDED)
         print_error("... and %u more failed checks\n", n - H_MAX_RECORDED);
+    if (n && cfg->deterministic)
+        print_error("deterministic run with seed %llu: replay it with L4SIM_DETERMINISTIC=1 "
+                    "L4SIM_SEED=%llu\n",
+                    (unsigned long long) cfg->seed, (unsigned long long) cfg->seed);
     if (n)
         fail_msg("%u check(s) failed inside the simulated system", n);
     return result;
+}
+
+/*
+ * Test runs are deterministic unless L4SIM_DETERMINISTIC=0 says otherwise.
+ * Each gets a fixed seed of its own (the program's name and the run's
+ * number), or L4SIM_SEED; a failing run prints how to replay it.
+ */
+static unsigned long runs_so_far;
+
+static uint64_t default_seed(void)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const char *c = program_invocation_short_name; *c; c++)
+        h = (h ^ (unsigned char) *c) * 0x100000001b3ull;
+    return h ^ ++runs_so_far;
 }
 
 int h_run(int (*body)(void *arg), void *arg)
 {
     struct l4sim_config cfg;
     l4sim_config_init(&cfg);
+    if (!getenv("L4SIM_DETERMINISTIC"))
+        cfg.deterministic = 1;
+    if (cfg.deterministic && !getenv("L4SIM_SEED"))
+        cfg.seed = default_seed();
+    return h_run_config(&cfg, body, arg);
+}
+
+int h_run_free(int (*body)(void *arg), void *arg)
+{
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.deterministic = 0;
     return h_run_config(&cfg, body, arg);
 }
 

@@ -72,6 +72,10 @@ unsigned h_failures(void);
  * check failed. A watchdog ends the process if the run hangs.
  */
 int h_run(int (*body)(void *arg), void *arg);
+/* The same in free-running mode, for tests that need host threads to run
+ * truly at once (a thread spinning in user code keeps the one simulated
+ * CPU of deterministic mode forever). */
+int h_run_free(int (*body)(void *arg), void *arg);
 int h_run_config(const struct l4sim_config *cfg, int (*body)(void *arg), void *arg);
 
 /* ---- Inside a run (root or its threads). ---- */

@@ -217,6 +217,24 @@ static void ten_second_virtual_timeout_takes_no_wall_time(void **state)
     assert_true(wall < (RUNNING_ON_VALGRIND ? 5.0 : 0.1));
 }
 
+/*
+ * The seed sweep: the racy program under 100 seeds (10 under valgrind),
+ * every call answered, every run ending cleanly and replayable.
+ */
+static void racy_program_survives_a_hundred_seeds(void **state)
+{
+    (void) state;
+    uint64_t seeds = RUNNING_ON_VALGRIND ? 10 : 100;
+    for (uint64_t seed = 1000; seed < 1000 + seeds; seed++) {
+        int r;
+        struct l4sim_stats st = run_seeded(racy_program, seed, &r);
+        if (r != 0 || strlen(arrivals) != CLIENTS * CALLS || st.deadlocked)
+            fail_msg("seed %llu failed: replay with L4SIM_DETERMINISTIC=1 L4SIM_SEED=%llu",
+                     (unsigned long long) seed, (unsigned long long) seed);
+        assert_int_equal(st.mappings, 0);
+    }
+}
+
 static void round_robin_policy_is_deterministic_too(void **state)
 {
     (void) state;
@@ -244,6 +262,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(fifty_seeds_give_more_than_one_order_of_arrival),
         cmocka_unit_test(deadlock_is_reported_not_hung),
         cmocka_unit_test(ten_second_virtual_timeout_takes_no_wall_time),
+        cmocka_unit_test(racy_program_survives_a_hundred_seeds),
         cmocka_unit_test(round_robin_policy_is_deterministic_too),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
