@@ -514,7 +514,7 @@ static int body_foreign_sibling(void *arg)
     wait_exception_halt(t, 1);
     char msg[1024];
     release_stderr(&cap, msg, sizeof(msg));
-    char want[64];
+    char want[128];
     snprintf(want, sizeof(want), "thread %lu.%lu: access outside its own address space",
              L4_ThreadNo(t), L4_Version(t));
     if (!strstr(msg, want))
