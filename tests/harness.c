@@ -564,8 +564,8 @@ void h_pager_server(void *kip)
             continue;
         L4_Fpage_t page = L4_Sigma0_GetAny(h_sigma0(), 12, L4_CompleteAddressSpace);
         L4_Word_t addr = L4_IsNilFpage(page) ? 0 : L4_Address(page);
-        if (h_reply_map(f.from, addr, L4_FullyAccessible, f.addr & ~0xfffUL))
-            atomic_fetch_add(&pager_served, 1);
+        atomic_fetch_add(&pager_served, 1); /* before the reply lets the faulter go on */
+        h_reply_map(f.from, addr, L4_FullyAccessible, f.addr & ~0xfffUL);
     }
 }
 
