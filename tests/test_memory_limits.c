@@ -68,8 +68,15 @@ static int body_budget(void *arg)
     H_EQ(s1.mappings - s0.mappings, n);
     H_CHECK(s1.host_vmas <= s1.vma_budget);
     H_CHECK(s1.host_vmas + 2 > s1.vma_budget); /* refused because the next would not fit */
-    int maps1 = h_count_host_maps();
-    H_EQ(maps1 - maps0, (int) (s1.host_vmas - s0.host_vmas)); /* counted exactly */
+    /*
+     * The windows' mappings are counted exactly; besides them the mapping
+     * database took a few 1 MiB chunks for its nodes, each a host mapping
+     * unless Linux merged it with a neighbour.
+     */
+    int maps1 = h_count_host_maps(), windows = (int) (s1.host_vmas - s0.host_vmas);
+    if (maps1 - maps0 < windows || maps1 - maps0 > windows + 4)
+        h_fail_at(__FILE__, __LINE__, "host mappings grew by %d, the windows' by %d", maps1 - maps0,
+                  windows);
     H_CHECK(maps1 < max_map_count());
 
     /* The system still works: what was mapped is there... */
