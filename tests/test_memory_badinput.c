@@ -310,12 +310,13 @@ static int body_unmaps(void *arg)
     L4_Word_t w = h_window(a, NULL);
     h_agent_write(a, w + 0x1000, 7);
     uint64_t m0 = h_stats().mappings;
-    /* The nil fpage, smaller than a page, outside a's window, huge: nothing happens. */
+    /* The nil fpage, smaller than a page, outside a's window, huge and elsewhere: nothing. */
     L4_Fpage_t bad[] = {
         L4_Nilpage,
         L4_FpageAddRights(L4_FpageLog2(w + 0x1000, 10), RWX),
         L4_FpageAddRights(L4_FpageLog2(h_window(L4_Myself(), NULL), 12), RWX),
-        L4_FpageAddRights(L4_FpageLog2(0, 44), RWX),
+        /* 1 TiB, but not the TiB that holds a's window */
+        L4_FpageAddRights(L4_FpageLog2((w ^ (1UL << 40)) & ~((1UL << 40) - 1), 40), RWX),
     };
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         L4_Fpage_t st = h_agent_unmap(a, bad[i], true);
