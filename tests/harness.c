@@ -482,6 +482,10 @@ L4_MsgTag_t h_receive_fault(L4_ThreadId_t from_spec, struct h_fault *f)
     L4_ThreadId_t from = L4_nilthread;
     L4_Accept(L4_UntypedWordsAcceptor);
     L4_MsgTag_t tag = L4_Ipc(L4_nilthread, from_spec, L4_Timeouts(L4_Never, H_MEM_WAIT), &from);
+    /* A sender of our own space comes as its local ID; a closed receive knows who it was. */
+    if (L4_IsLocalId(from) && L4_IsGlobalId(from_spec) && !L4_IsNilThread(from_spec) &&
+        from_spec.raw != L4_anythread.raw)
+        from = from_spec;
     decode_fault(from, tag, f);
     return tag;
 }
@@ -490,7 +494,7 @@ static bool expect_kind(const char *file, int line, L4_ThreadId_t from, struct h
                         bool (*is_kind)(L4_MsgTag_t), const char *kind)
 {
     L4_MsgTag_t tag = h_receive_fault(from, f);
-    if (is_kind(tag) && (L4_IsNilThread(from) || f->from.raw == from.raw))
+    if (is_kind(tag) && (from.raw == L4_anythread.raw || f->from.raw == from.raw))
         return true;
     h_fail_at(file, line, "want a %s from %lx: got tag 0x%lx from %lx (error 0x%lx)", kind,
               from.raw, tag.raw, f->from.raw, L4_IpcFailed(tag) ? L4_ErrorCode() : 0);

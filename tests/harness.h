@@ -182,11 +182,17 @@ struct h_fault {
 bool h_is_pagefault(L4_MsgTag_t tag);
 bool h_is_exception(L4_MsgTag_t tag);
 
-/* Receive from from_spec (H_MEM_WAIT at most) and decode what came into *f. */
+/*
+ * Receive from from_spec (H_MEM_WAIT at most) and decode what came into *f.
+ * f->from is the sender's global ID when from_spec names it, even if the
+ * kernel delivered its local ID (a sender in the caller's space).
+ */
 L4_MsgTag_t h_receive_fault(L4_ThreadId_t from_spec, struct h_fault *f);
 
-/* The next message from `from` must be a page fault (an exception); false and a failed check if
- * not. */
+/*
+ * The next message from `from` (a thread, or L4_anythread) must be a page
+ * fault (an exception); false and a failed check if not.
+ */
 bool h_expect_pagefault_at(const char *file, int line, L4_ThreadId_t from, struct h_fault *f);
 bool h_expect_exception_at(const char *file, int line, L4_ThreadId_t from, struct h_fault *f);
 #define h_expect_pagefault(from, f) h_expect_pagefault_at(__FILE__, __LINE__, (from), (f))

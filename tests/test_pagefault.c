@@ -284,6 +284,46 @@ static void instruction_fetch_faults_with_the_execute_bit(void **state)
     assert_int_equal(h_run(body_execute, NULL), 0);
 }
 
+/* --------------------------------------------- a pager in the same space */
+
+/* Read a page of the root task's window that nobody asked sigma0 for. */
+static void read_root_window(void *kip)
+{
+    (void) kip;
+    L4_Word_t w[1] = {*(volatile L4_Word_t *) h_arg()};
+    report(1, w);
+    sleep_forever();
+}
+
+static int body_same_space(void *arg)
+{
+    (void) arg;
+    L4_Word_t size, base = h_window(L4_Myself(), &size);
+    L4_Word_t addr = base + size - 3 * PAGE;
+    L4_ThreadId_t t = h_spawn(0, read_root_window, (void *) addr); /* paged by the root */
+    struct h_fault f;
+    if (!h_expect_pagefault(t, &f)) /* it arrives as t's local ID */
+        return 1;
+    H_EQ(f.addr, addr);
+    H_EQ(f.access, L4_Readable);
+    /* The root takes the page from sigma0 and maps it onto itself: the
+     * faulting thread shares the root's window, so that is enough. */
+    L4_Fpage_t got = L4_Sigma0_GetPage(h_sigma0(), L4_FpageLog2(addr, 12));
+    H_EQ(L4_Address(got), addr);
+    *(volatile L4_Word_t *) addr = 99;
+    h_reply_map(t, addr, L4_FullyAccessible, addr);
+    L4_Word_t w[1];
+    if (expect_report(t, 1, w))
+        H_EQ(w[0], 99);
+    return 0;
+}
+
+static void fault_of_a_thread_in_the_pagers_own_space(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run(body_same_space, NULL), 0);
+}
+
 /* ----------------------------------------- a fault while composing a message */
 
 /* Load MR0..MR5, fault in the middle, then send: the MRs must be intact. */
@@ -707,6 +747,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(first_touch_read_and_write_fault_with_access_address_and_ip),
         cmocka_unit_test(write_to_read_only_mapping_faults_again_with_the_write_bit),
         cmocka_unit_test(instruction_fetch_faults_with_the_execute_bit),
+        cmocka_unit_test(fault_of_a_thread_in_the_pagers_own_space),
         cmocka_unit_test(fault_while_composing_a_message_keeps_its_registers),
         cmocka_unit_test(pager_deleted_while_the_fault_waits_halts_the_thread),
         cmocka_unit_test(pager_deleted_while_the_fault_waits_raises_an_exception),
