@@ -421,7 +421,7 @@ static int body_window_stack(void *arg)
     h_wait_signal(b);
     H_EQ(own_result, h_window(b, NULL) + 0x12000);
     H_EQ(other_result, 0);
-    /* Outside a run there is nothing to declare. */
+    /* The space is none the worse for it. */
     h_agent_write(a, w + 0x1000, 1);
     H_EQ(h_agent_read(a, w + 0x1000), 1);
     return 0;
