@@ -132,7 +132,10 @@ memcheck_pass() {
         printf 'SourceDirectory: %s\nBuildDirectory: %s\n' "$ROOT" "$bdir" \
             >"$bdir/DartConfiguration.tcl"
     rm -f "$bdir"/Testing/Temporary/MemoryChecker.*.log
-    (cd "$bdir" && ctest -T memcheck -j"$JOBS" -LE "$VALGRIND_EXCLUDE_LABELS" \
+    # Free-running under valgrind: in deterministic mode, optimised builds
+    # show memcheck false alarms on user stacks that took page faults (see
+    # docs/design.md, open problems); test_det still runs deterministic.
+    (cd "$bdir" && L4SIM_DETERMINISTIC=0 ctest -T memcheck -j"$JOBS" -LE "$VALGRIND_EXCLUDE_LABELS" \
         --overwrite MemoryCheckCommand="$(command -v valgrind)" \
         --overwrite MemoryCheckCommandOptions="$VALGRIND_OPTS" \
         --overwrite MemoryCheckSuppressionFile="$ROOT/tests/valgrind.supp") </dev/null 2>&1 |
@@ -203,8 +206,8 @@ cmd_test() {
     start=$SECONDS
     log "asan: build-asan/ (address,undefined), free-running mode"
     if configure_and_build build-asan -DL4SIM_SANITIZE=address,undefined -DL4SIM_WERROR=OFF; then
-        # The suites run deterministically by default (plain and valgrind
-        # passes); this pass runs them free-running, host threads truly
+        # The suites run deterministically by default (the plain pass); this
+        # pass and the valgrind one run them free-running, host threads truly
         # concurrent, so both modes stay tested.
         L4SIM_DETERMINISTIC=0 ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}" \
             UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}" \
