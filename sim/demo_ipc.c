@@ -148,11 +148,20 @@ static int run(const struct demo_options *opt)
 {
     struct l4sim_config cfg;
     l4sim_config_init(&cfg);
+    /* Demos replay exactly: deterministic unless L4SIM_DETERMINISTIC=0. */
+    if (!getenv("L4SIM_DETERMINISTIC"))
+        cfg.deterministic = 1;
+    if (cfg.deterministic && !getenv("L4SIM_SEED"))
+        cfg.seed = 1;
     if (opt->trace) {
         cfg.trace_sink = print_trace;
         cfg.trace_ctx = (void *) opt;
     }
     printf("l4sim demo ipc: a client calls a server through the emulated L4 kernel.\n");
+    if (cfg.deterministic)
+        printf("Deterministic run, seed %llu (replay: L4SIM_SEED=%llu; L4SIM_DETERMINISTIC=0 for "
+               "free-running threads).\n",
+               (unsigned long long) cfg.seed, (unsigned long long) cfg.seed);
     if (opt->trace)
         printf("Kernel trace lines start with '|': t=<µs> event thread [-> partner] "
                "label u=<untyped words> t=<typed words>.\n");
@@ -165,6 +174,10 @@ static int run(const struct demo_options *opt)
     printf("    summary: %llu threads created, %llu messages, %llu trace events\n",
            (unsigned long long) stats.threads_created, (unsigned long long) stats.ipc_count,
            (unsigned long long) stats.trace_events);
+    if (cfg.deterministic)
+        printf("    virtual time %llu us, %llu scheduling decisions, trace hash %016llx\n",
+               (unsigned long long) stats.virtual_time_us,
+               (unsigned long long) stats.sched_decisions, (unsigned long long) stats.trace_hash);
     printf(rc == 0 ? "\ndemo ipc: ok\n" : "\ndemo ipc: FAILED (%d)\n", rc);
     return rc == 0 ? 0 : 1;
 }

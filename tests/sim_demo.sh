@@ -20,6 +20,10 @@ done
 steps="$(grep -c '^\[[0-9]\]' <<<"$out")"
 check "demo narrates 8 steps (got $steps)" test "$steps" -eq 8
 
+again="$("$L4SIM" demo ipc 2>&1)"
+check "the same seed replays the demo byte for byte" test "$out" = "$again"
+check "the demo names its seed" grep -qF "seed 1" <<<"$out"
+
 quiet="$("$L4SIM" demo --no-trace 2>&1)"
 check "--no-trace hides the trace" bash -c '! grep -q "^    | " <<<"$1"' _ "$quiet"
 check "default demo is ipc" grep -qF "demo ipc: ok" <<<"$quiet"
