@@ -361,6 +361,7 @@ static int run_system(struct mem_run *r, size_t window_size)
     }
     struct l4sim_config cfg;
     l4sim_config_init(&cfg);
+    cfg.deterministic = 0; /* real CPUs and host faults, whatever L4SIM_DETERMINISTIC says */
     if (window_size) {
         cfg.window_size = window_size;
         cfg.max_spaces = 4; /* keeps the reservation small */
