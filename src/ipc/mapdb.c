@@ -137,10 +137,35 @@ static void rights_set(struct mapping *m, unsigned rights)
     mem.vma_used += window_boundaries(m->space, i, i + 1) - before;
 }
 
+/*
+ * Pages whose host mapping is stale: page_refresh collects neighbouring
+ * pages of one space here and mapping_sync_host makes them right with one
+ * host_sync, so unmapping a 64-page fpage costs one mmap, not 64. Guarded
+ * by mem.lock; every path that refreshes pages syncs before releasing it.
+ */
+static struct {
+    struct space *s;
+    word_t first, end; /* page indices [first, end) */
+} stale;
+
+void mapping_sync_host(void)
+{
+    if (stale.s)
+        host_sync(stale.s, stale.first, stale.end);
+    stale.s = NULL;
+}
+
 static void page_refresh(struct space *s, word_t vaddr)
 {
     word_t i = page_index(s, vaddr);
-    host_sync(s, i, i + 1);
+    if (stale.s == s && i == stale.end) {
+        stale.end++;
+        return;
+    }
+    mapping_sync_host();
+    stale.s = s;
+    stale.first = i;
+    stale.end = i + 1;
 }
 
 void mapping_remove_tree(struct mapping *m)
@@ -168,7 +193,7 @@ static unsigned revoke_below(struct mapping *m, unsigned rights)
         unsigned left = c->rights & ~rights;
         if (!left) {
             mapping_remove_tree(c);
-        } else {
+        } else if (left != c->rights) {
             rights_set(c, left); /* protection changed: boundaries may too */
             page_refresh(c->space, c->vaddr);
         }
@@ -300,6 +325,7 @@ enum mem_error mem_map_fpage(struct space *from, word_t snd_fpage, word_t snd_ba
         pt_set(to, dv, m);
         *mapped_any = true;
     }
+    mapping_sync_host();
     host_sync(to, page_index(to, dst), page_index(to, dst) + pages);
     if (grant && !from->is_sigma0)
         host_sync(from, page_index(from, src), page_index(from, src) + pages);
@@ -338,12 +364,13 @@ unsigned mem_unmap_fpage(struct space *s, word_t fpage, bool own)
             unsigned left = m->rights & ~rights;
             if (!left) {
                 mapping_remove_tree(m);
-            } else {
+            } else if (left != m->rights) {
                 rights_set(m, left);
                 page_refresh(s, m->vaddr);
             }
         }
     }
+    mapping_sync_host();
     klock_release(&mem.lock);
     return accessed;
 }

@@ -33,7 +33,10 @@ long window_boundaries(const struct space *s, word_t first, word_t last);
 bool vma_budget_allows(long extra);
 int host_set(word_t vaddr, word_t n, word_t frame, unsigned rights);
 
+/* Removes m and everything below it; the host catches up at mapping_sync_host. */
 void mapping_remove_tree(struct mapping *m);
+/* Bring stale host mappings in line with the page tables; before mem.lock is released. */
+void mapping_sync_host(void);
 void mapping_pool_free(void);
 
 #endif /* L4SIM_MEMSTATE_H */

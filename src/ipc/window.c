@@ -193,6 +193,7 @@ void window_detach(struct space *s)
         for (word_t i = 0; i < s->win_size / PAGE_SIZE; i++)
             if (s->pt[i])
                 mapping_remove_tree(s->pt[i]);
+        mapping_sync_host();
         free(s->pt);
     }
     if (mem.slots[s->win_index] == s)
