@@ -397,10 +397,15 @@ word_t ipc_do(struct tcb *self, word_t to, word_t from_spec, word_t timeouts, wo
     bool prepared = false;
     *from = ID_NIL;
 
-    /* Our receive buffers must be mapped before anyone can claim us. */
-    word_t fault_err = from_spec != ID_NIL ? message_prefault(self, false) : 0;
-    if (fault_err)
-        return fail(self, fault_err);
+    /* Our receive buffers must be mapped before anyone can claim us. If
+     * the pager will not map them, the send phase still happens, as X.2
+     * orders it, and only the receive phase fails. */
+    word_t buffer_err = from_spec != ID_NIL ? message_prefault(self, false) : 0;
+    if (buffer_err) {
+        if (to == ID_NIL)
+            return fail(self, buffer_err);
+        from_spec = ID_NIL;
+    }
     if (to != ID_NIL) {
         struct tcb *dest = to == ID_ANY ? NULL : tcb_lookup(self, to);
         if (!dest)
@@ -415,6 +420,8 @@ word_t ipc_do(struct tcb *self, word_t to, word_t from_spec, word_t timeouts, wo
         if (err)
             return fail(self, err);
     }
+    if (buffer_err)
+        return fail(self, buffer_err);
     if (from_spec == ID_NIL)
         return self->utcb->mr[0] & ~TAG_FLAGS_MASK;
 

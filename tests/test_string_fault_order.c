@@ -1,6 +1,6 @@
 /*
- * Open work, registered with WILL_FAIL: X.2 behaviour of string faults that
- * l4sim does not have yet. When this suite passes, drop WILL_FAIL.
+ * String faults keep X.2's order of phases: a Call whose receive buffer its
+ * pager refuses still sends, and only its receive phase fails.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -46,9 +46,8 @@ static void call_with_bad_buffer(void *kip)
 /*
  * X.2: an Ipc's send phase comes first, and a receive-phase error does not
  * undo it. l4sim faults in the receive buffers before the send phase
- * (message_prefault in ipc_do), so when the pager refuses the buffer's page
- * the Call fails with a receive-phase error although nothing was sent: the
- * root gets the 0x77 report instead of the 0x99 request.
+ * (message_prefault in ipc_do); when the pager refuses, the send still
+ * happens and the Call then fails in its receive phase.
  */
 static int body_call(void *arg)
 {
