@@ -288,6 +288,44 @@ static void halted_thread_restarts_at_new_ip_and_sp(void **state)
     assert_int_equal(h_run_free(body_restart, NULL), 0);
 }
 
+/* A thread stopped before its start message runs only once resumed. */
+static volatile int early_ran;
+
+static void mark_ran(void *kip)
+{
+    (void) kip;
+    early_ran = 1;
+}
+
+static int body_stop_before_start(void *arg)
+{
+    (void) arg;
+    L4_ThreadId_t me = L4_Myself(), t = h_tid(0, 1);
+    L4_Word_t utcb = L4_MyLocalId().raw + L4_UtcbSize(L4_GetKernelInterface());
+    H_EQ(L4_ThreadControl(t, me, me, me, (void *) utcb), 1);
+    L4_ThreadState_t st = L4_Stop(t);
+    H_CHECK(L4_ThreadWasHalted(st));
+    /* The start message arrives, but the thread stays halted. */
+    L4_Word_t words[2] = {(L4_Word_t) mark_ran, h_stack()};
+    h_load_words(0, 2, words);
+    H_IPC_OK(L4_Send(t));
+    for (int i = 0; i < 200; i++)
+        L4_Sleep(L4_TimePeriod(100));
+    H_EQ(early_ran, 0);
+    H_CHECK(L4_ThreadWasHalted(L4_Stop(t)));
+    /* Resumed, it runs where the start message said. */
+    L4_Start(t);
+    H_CHECK(h_wait_flag(&early_ran));
+    return 0;
+}
+
+static void thread_stopped_before_its_start_runs_only_when_resumed(void **state)
+{
+    (void) state;
+    early_ran = 0;
+    assert_int_equal(h_run(body_stop_before_start, NULL), 0);
+}
+
 static volatile int self_halt_passed;
 
 static void halt_myself(void *kip)
@@ -381,6 +419,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(user_defined_handle_and_pager_are_set_and_read),
         cmocka_unit_test(halted_thread_stops_running_until_resumed),
         cmocka_unit_test(halted_thread_restarts_at_new_ip_and_sp),
+        cmocka_unit_test(thread_stopped_before_its_start_runs_only_when_resumed),
         cmocka_unit_test(thread_can_halt_itself),
         cmocka_unit_test(exchange_registers_on_invalid_thread_returns_nil),
     };

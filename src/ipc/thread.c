@@ -207,6 +207,17 @@ static void thread_body(struct tcb *self)
         word_t ip, sp;
         wait_for_start(self, ever_ran, &ip, &sp);
         ever_ran = true;
+        /* Stopped before its start: it starts only when resumed, and at
+         * the IP and SP the resume gave it, if any. */
+        if (atomic_load_explicit(&self->halt_requested, memory_order_acquire)) {
+            self->user_ip = ip;
+            self->user_sp = sp;
+            halt_here(self, RUN_HALTED);
+            if (atomic_exchange_explicit(&self->start_pending, false, memory_order_acq_rel)) {
+                ip = self->start_ip;
+                sp = self->start_sp;
+            }
+        }
         self->user_ip = ip;
         self->user_sp = sp;
         trace_event(TR_THREAD_START, self->id, ID_NIL, 0, NULL);
