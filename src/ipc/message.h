@@ -1,6 +1,7 @@
 /*
  * Message layout checks and the copy of a message between two UTCBs:
- * untyped words, map and grant items (as words), string items (as bytes).
+ * untyped words, map and grant items (carried out through the mapping
+ * database) and string items (as bytes).
  * Only ipc.c uses it.
  */
 #ifndef L4SIM_MESSAGE_H

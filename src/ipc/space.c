@@ -1,7 +1,7 @@
 /*
  * Spaces: what SpaceControl sets up (KIP area, UTCB area, redirector) and
- * where each thread's UTCB lives. Windows and mappings arrive with the
- * address-space work; until then a space is its UTCB storage.
+ * where each thread's UTCB lives. A space's window and mappings belong to
+ * the memory layer (window.c, mapdb.c).
  */
 #include <stdlib.h>
 #include <sys/mman.h>
