@@ -83,7 +83,7 @@ KERNEL_API word_t l4sim_sys_exchange_registers(word_t dest, word_t control, word
     struct tcb *t = tcb_lookup(self, dest);
     if (!t || (t->space != self->space && !privileged(self))) {
         klock_release(&kernel.control_lock);
-        self->utcb->error_code = 2; /* L4_ErrInvalidThread */
+        self->utcb->error_code = ERR_INVALID_THREAD;
         kernel_exit(self);
         return ID_NIL;
     }
@@ -139,12 +139,12 @@ KERNEL_API word_t l4sim_sys_schedule(word_t dest, word_t time_control, word_t pr
     word_t result = SCHED_ERROR;
     struct tcb *t = tcb_lookup(self, dest);
     if (!t) {
-        self->utcb->error_code = 2; /* L4_ErrInvalidThread */
+        self->utcb->error_code = ERR_INVALID_THREAD;
     } else if (t->scheduler != self->id && !privileged(self)) {
-        self->utcb->error_code = 1; /* L4_ErrNoPrivilege */
+        self->utcb->error_code = ERR_NO_PRIVILEGE;
     } else if ((prio_control != ~0UL && (prio_control & 0xff) > self->priority) ||
                (processor_control != ~0UL && (processor_control & 0xffff) != 0)) {
-        self->utcb->error_code = 5; /* L4_ErrInvalidParam */
+        self->utcb->error_code = ERR_INVALID_PARAM;
     } else {
         *old_time_control = t->timeslice_ctl;
         if (prio_control != ~0UL)

@@ -314,6 +314,18 @@ uint64_t trace_count(void);
 
 /* ------------------------------------------------------------ internals */
 
+/* ErrorCode of the non-IPC system calls (X.2 numbering, L4_Err* in <l4/types.h>). */
+enum syscall_error {
+    ERR_NO_PRIVILEGE = 1,
+    ERR_INVALID_THREAD = 2,
+    ERR_INVALID_SPACE = 3,
+    ERR_INVALID_SCHEDULER = 4,
+    ERR_INVALID_PARAM = 5,
+    ERR_UTCB_AREA = 6,
+    ERR_KIP_AREA = 7,
+    ERR_NO_MEM = 8,
+};
+
 /* IPC error codes for the ErrorCode TCR: phase bit 0, type bits 1..3. */
 #define IPCERR_SEND         0UL
 #define IPCERR_RECV         1UL

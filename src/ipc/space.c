@@ -71,16 +71,16 @@ bool space_set_areas(struct space *s, word_t kip_area, word_t utcb_area, word_t 
 {
     unsigned ulog2 = fpage_size_log2(utcb_area), klog2 = fpage_size_log2(kip_area);
     if (ulog2 < UTCB_SIZE_LOG2 || ulog2 > MAX_UTCB_AREA_LOG2) {
-        *error = 6; /* L4_ErrUtcbArea */
+        *error = ERR_UTCB_AREA;
         return false;
     }
     if (klog2 < MIN_KIP_AREA_LOG2 || klog2 >= 48) {
-        *error = 7; /* L4_ErrKipArea */
+        *error = ERR_KIP_AREA;
         return false;
     }
     word_t ub = fpage_base(utcb_area), kb = fpage_base(kip_area);
     if (ub < kb + (1UL << klog2) && kb < ub + (1UL << ulog2)) {
-        *error = 7; /* the KIP area must not overlap the UTCB area */
+        *error = ERR_KIP_AREA; /* the KIP area must not overlap the UTCB area */
         return false;
     }
     word_t count = 1UL << (ulog2 - UTCB_SIZE_LOG2);
@@ -92,7 +92,7 @@ bool space_set_areas(struct space *s, word_t kip_area, word_t utcb_area, word_t 
         if (slots != MAP_FAILED)
             munmap(slots, count * UTCB_SIZE);
         free(owners);
-        *error = 8; /* L4_ErrNoMem */
+        *error = ERR_NO_MEM;
         return false;
     }
     space_free_storage(s);
@@ -116,7 +116,7 @@ word_t space_control(struct tcb *self, word_t space_spec, word_t control, word_t
     *old_control = 0;
     struct tcb *t = id_is_global(space_spec) ? tcb_lookup(self, space_spec) : NULL;
     if (!t) {
-        self->utcb->error_code = 3; /* L4_ErrInvalidSpace */
+        self->utcb->error_code = ERR_INVALID_SPACE;
         return 0;
     }
     struct space *s = t->space;
@@ -127,7 +127,8 @@ word_t space_control(struct tcb *self, word_t space_spec, word_t control, word_t
                 (!utcb_area || utcb_area == s->utcb_area) && (!kip_area || kip_area == s->kip_area);
             if (!same) {
                 /* A nil fpage leaves that area alone: it is not the culprit. */
-                self->utcb->error_code = utcb_area && utcb_area != s->utcb_area ? 6 : 7;
+                self->utcb->error_code =
+                    utcb_area && utcb_area != s->utcb_area ? ERR_UTCB_AREA : ERR_KIP_AREA;
                 return 0;
             }
         } else {
@@ -141,7 +142,7 @@ word_t space_control(struct tcb *self, word_t space_spec, word_t control, word_t
     }
     if (redirector != ID_NIL) {
         if (redirector != ID_ANY && !tcb_lookup(self, redirector)) {
-            self->utcb->error_code = 2; /* L4_ErrInvalidThread */
+            self->utcb->error_code = ERR_INVALID_THREAD;
             return 0;
         }
         s->redirector = redirector;

@@ -51,7 +51,7 @@ KERNEL_API word_t l4sim_sys_space_control(word_t space_spec, word_t control, wor
     ENTER_OR(0);
     word_t r;
     if (self->space != kernel.root_space) {
-        self->utcb->error_code = 1; /* L4_ErrNoPrivilege */
+        self->utcb->error_code = ERR_NO_PRIVILEGE;
         *old_control = 0;
         r = 0;
     } else {
@@ -81,10 +81,10 @@ KERNEL_API word_t l4sim_sys_processor_control(word_t processor_no, word_t intern
     ENTER_OR(0);
     word_t r = 1;
     if (self->space != kernel.root_space) {
-        self->utcb->error_code = 1;
+        self->utcb->error_code = ERR_NO_PRIVILEGE;
         r = 0;
     } else if (processor_no != 0) {
-        self->utcb->error_code = 5; /* L4_ErrInvalidParam: one simulated processor */
+        self->utcb->error_code = ERR_INVALID_PARAM; /* one simulated processor */
         r = 0;
     }
     kernel_exit(self);
@@ -99,7 +99,7 @@ KERNEL_API word_t l4sim_sys_memory_control(word_t control, const word_t attribut
     ENTER_OR(0);
     word_t r = 1;
     if (self->space != kernel.root_space) {
-        self->utcb->error_code = 1;
+        self->utcb->error_code = ERR_NO_PRIVILEGE;
         r = 0;
     }
     kernel_exit(self);

@@ -27,12 +27,6 @@
 #endif
 
 #define HOST_STACK_SIZE       (512UL << 10)
-#define ERR_NO_PRIVILEGE      1
-#define ERR_INVALID_THREAD    2
-#define ERR_INVALID_SPACE     3
-#define ERR_INVALID_SCHEDULER 4
-#define ERR_UTCB_AREA         6
-#define ERR_NO_MEM            8
 #define DEFAULT_PRIORITY      100
 #define DEFAULT_TIMESLICE_CTL 0x12710000UL /* 10 ms timeslice (m 625, e 4), quantum never */
 
