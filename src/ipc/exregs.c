@@ -57,7 +57,7 @@ static void halt(struct tcb *t)
          !sched_deterministic() && atomic_load_explicit(&t->run, memory_order_seq_cst) == RUN_USER;
          tries++) {
         if (tries % 64 == 0)
-            pthread_kill(t->host, SIGRTMIN + 3);
+            pthread_kill(t->host, kick_signal());
         sched_yield_cpu();
     }
 }

@@ -18,11 +18,6 @@
 #define X86_PF_WRITE  (1UL << 1)
 #define X86_PF_INSTR  (1UL << 4)
 
-/* Labels of the kernel-generated messages (48-bit label field). */
-#define LABEL_MASK      ((1UL << 48) - 1)
-#define PAGEFAULT_LABEL (((word_t) -2 << 4) & LABEL_MASK)
-#define EXCEPTION_LABEL (((word_t) -4 << 4) & LABEL_MASK)
-
 static struct sigaction previous_segv;
 static bool installed;
 
@@ -59,10 +54,9 @@ int fault_thread_init(struct tcb *t)
         munmap(p, ALTSTACK_SIZE);
         return -1;
     }
-    t->altstack = p;
     /* Not registered with valgrind as a stack: it knows sigaltstack itself,
      * and a registration makes memcheck misjudge the handler's frames. */
-    t->altstack_id = 0;
+    t->altstack = p;
     return 0;
 }
 
@@ -72,7 +66,6 @@ void fault_thread_exit(struct tcb *t)
         return;
     stack_t ss = {.ss_flags = SS_DISABLE};
     sigaltstack(&ss, NULL);
-    stack_deregister(t->altstack_id);
     munmap(t->altstack, ALTSTACK_SIZE);
     t->altstack = NULL;
 }

@@ -201,7 +201,6 @@ struct tcb {
 
     /* Alternate signal stack for the page-fault handler. */
     void *altstack;
-    unsigned altstack_id;
     void *host_stack_lo; /* lowest address of the host (pthread) stack */
 
     /* Statistics, written by the thread itself. */
@@ -337,6 +336,12 @@ enum syscall_error {
 #define IPCERR_XFER_PARTNER (6UL << 1)
 #define IPCERR_ABORTED      (7UL << 1)
 
+/* Labels of kernel-protocol messages, cut to the 48-bit label field. */
+#define LABEL_MASK      ((1UL << 48) - 1)
+#define PAGEFAULT_LABEL (((word_t) -2 << 4) & LABEL_MASK)
+#define EXCEPTION_LABEL (((word_t) -4 << 4) & LABEL_MASK)
+#define SIGMA0_LABEL    (((word_t) -6 << 4) & LABEL_MASK)
+
 #define TAG_ERROR_FLAG (1UL << 15)
 #define TAG_FLAGS_MASK (0xfUL << 12)
 
@@ -427,6 +432,8 @@ void arch_user_leave(void *saved, int value);
 word_t thread_control(struct tcb *self, word_t dest, word_t space_spec, word_t scheduler,
                       word_t pager, word_t utcb_location);
 void thread_install_signals(void);
+/* The signal that makes a thread running user code notice a halt or kill. */
+int kick_signal(void);
 /* Create an active thread for the kernel itself (sigma0, the root). */
 struct tcb *thread_create_boot(word_t threadno, struct space *space, word_t pager, word_t ip,
                                word_t sp);

@@ -8,10 +8,7 @@
 #include "kernel.h"
 #include "memory.h"
 
-#define LABEL_MASK      ((1UL << 48) - 1)
-#define SIGMA0_LABEL    (((word_t) -6 << 4) & LABEL_MASK)
-#define PAGEFAULT_LABEL (((word_t) -2 << 4) & LABEL_MASK)
-#define MAP_ITEM        0x8UL /* type 100 in bits 1..3 */
+#define MAP_ITEM 0x8UL /* type 100 in bits 1..3 */
 
 static bool base_is_any(word_t fpage)
 {

@@ -30,7 +30,7 @@
 #define DEFAULT_PRIORITY      100
 #define DEFAULT_TIMESLICE_CTL 0x12710000UL /* 10 ms timeslice (m 625, e 4), quantum never */
 
-static int kick_signal(void)
+int kick_signal(void)
 {
     return SIGRTMIN + 3;
 }
