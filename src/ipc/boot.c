@@ -122,30 +122,42 @@ static struct space *boot_space(bool sigma0)
     return s;
 }
 
+/* The run's counters as they stand; the memory figures separately, since
+ * teardown takes them only once the windows are gone. */
+static void collect_counters(struct l4sim_stats *out)
+{
+    out->ipc_count = atomic_load(&kernel.ipc_count);
+    out->trace_events = trace_count();
+    out->trace_hash = trace_hash();
+    out->threads_created = atomic_load(&kernel.threads_created);
+    out->page_faults = atomic_load(&kernel.page_faults);
+    out->exceptions = atomic_load(&kernel.exceptions);
+    out->sched_decisions = sched_decisions();
+    out->virtual_time_us = clock_now_us();
+    out->seed = kernel.cfg.seed;
+    out->deadlocked = sched_deadlocked();
+}
+
+static void collect_memory(struct l4sim_stats *out)
+{
+    struct mem_stats m;
+    mem_get_stats(&m);
+    out->mappings = m.mappings;
+    out->host_vmas = m.host_vmas;
+    out->vma_budget = m.vma_budget;
+}
+
 static void teardown(void)
 {
     sched_wait_idle(); /* deterministic mode: the run ends at a reproducible point */
     threads_kill_all();
     trace_event(TR_SHUTDOWN, ID_NIL, ID_NIL, 0, NULL);
-    last_stats.ipc_count = atomic_load(&kernel.ipc_count);
-    last_stats.trace_events = trace_count();
-    last_stats.trace_hash = trace_hash();
-    last_stats.threads_created = atomic_load(&kernel.threads_created);
-    last_stats.sched_decisions = sched_decisions();
-    last_stats.virtual_time_us = clock_now_us();
-    last_stats.seed = kernel.cfg.seed;
-    last_stats.deadlocked = sched_deadlocked();
-    last_stats.page_faults = atomic_load(&kernel.page_faults);
-    last_stats.exceptions = atomic_load(&kernel.exceptions);
+    collect_counters(&last_stats);
     trace_shutdown();
     spaces_free_all();
     sched_shutdown();
     /* What the windows still hold after teardown: nothing, or a leak. */
-    struct mem_stats m;
-    mem_get_stats(&m);
-    last_stats.mappings = m.mappings;
-    last_stats.host_vmas = m.host_vmas;
-    last_stats.vma_budget = m.vma_budget;
+    collect_memory(&last_stats);
     mem_shutdown();
     kip_free();
     free(kernel.tcbs);
@@ -256,21 +268,8 @@ KERNEL_API int l4sim_run(const struct l4sim_config *cfg, int (*root)(void *arg),
 KERNEL_API void l4sim_get_stats(struct l4sim_stats *out)
 {
     if (kernel.booted) {
-        out->ipc_count = atomic_load(&kernel.ipc_count);
-        out->trace_events = trace_count();
-        out->trace_hash = trace_hash();
-        out->threads_created = atomic_load(&kernel.threads_created);
-        struct mem_stats m;
-        mem_get_stats(&m);
-        out->mappings = m.mappings;
-        out->host_vmas = m.host_vmas;
-        out->vma_budget = m.vma_budget;
-        out->page_faults = atomic_load(&kernel.page_faults);
-        out->exceptions = atomic_load(&kernel.exceptions);
-        out->sched_decisions = sched_decisions();
-        out->virtual_time_us = clock_now_us();
-        out->seed = kernel.cfg.seed;
-        out->deadlocked = sched_deadlocked();
+        collect_counters(out);
+        collect_memory(out);
     } else {
         *out = last_stats;
     }

@@ -300,6 +300,18 @@ enum block_result sched_det_block(struct tcb *self, uint32_t seen_seq, uint64_t 
     return self->det_timed_out ? BLOCK_TIMEOUT : BLOCK_WOKEN;
 }
 
+/* Give an idle CPU to the next ready thread (det.lock held); wake_granted() it. */
+static struct tcb *dispatch_idle(void)
+{
+    if (det.running)
+        return NULL;
+    det.decisions++;
+    struct tcb *next = pick(NULL, false);
+    if (next)
+        next->det_slice_start = det.vclock;
+    return grant(next);
+}
+
 void sched_det_wake(struct tcb *t)
 {
     struct tcb *woken = NULL;
@@ -309,14 +321,8 @@ void sched_det_wake(struct tcb *t)
         t->det_timed_out = false;
         ready_add(t);
     }
-    if (!det.running && current_tcb == NULL) {
-        /* A host thread (teardown) woke someone on an idle CPU. */
-        det.decisions++;
-        struct tcb *next = pick(NULL, false);
-        if (next)
-            next->det_slice_start = det.vclock;
-        woken = grant(next);
-    }
+    if (current_tcb == NULL) /* a host thread (teardown) woke someone */
+        woken = dispatch_idle();
     klock_release(&det.lock);
     wake_granted(woken);
 }
@@ -363,13 +369,7 @@ void sched_dispatch(void)
         return;
     struct tcb *woken = NULL;
     klock_acquire(&det.lock);
-    if (!det.running) {
-        det.decisions++;
-        struct tcb *next = pick(NULL, false);
-        if (next)
-            next->det_slice_start = det.vclock;
-        woken = grant(next);
-    }
+    woken = dispatch_idle();
     klock_release(&det.lock);
     wake_granted(woken);
 }

@@ -282,6 +282,23 @@ static void *host_stack_low(void)
     return base;
 }
 
+/*
+ * A thread nobody joins (it deleted itself, or its deleter died waiting)
+ * frees its own slot on the way out; after this the slot belongs to the
+ * next ThreadControl, so touch nothing of it.
+ */
+static void *exit_detached(struct tcb *self)
+{
+    klock_acquire(&kernel.control_lock);
+    thread_release_slot(self);
+    klock_release(&kernel.control_lock);
+    sched_thread_end(self);
+    /* Teardown waits for this count to reach zero. */
+    if (atomic_fetch_sub(&kernel.detached_threads, 1) == 1)
+        sched_futex_wake(&kernel.detached_threads, 1);
+    return NULL;
+}
+
 static void *host_main(void *arg)
 {
     struct tcb *self = arg;
@@ -305,29 +322,9 @@ static void *host_main(void *arg)
     current_tcb = NULL;
     l4sim_current_utcb = &kernel.orphan_utcb;
     stack_deregister(host_stack);
-    if (self->self_deleted) {
-        /* Nobody joins a thread that deleted itself; after this the slot
-         * belongs to the next ThreadControl, so touch nothing. */
-        klock_acquire(&kernel.control_lock);
-        thread_release_slot(self);
-        klock_release(&kernel.control_lock);
-        sched_thread_end(self);
-        /* Teardown waits for this count to reach zero. */
-        if (atomic_fetch_sub(&kernel.detached_threads, 1) == 1)
-            sched_futex_wake(&kernel.detached_threads, 1);
-        return NULL;
-    }
-    if (atomic_exchange(&self->reap, REAP_EXITING) == REAP_ORPHANED) {
-        /* Our deleter was killed while it waited for us: we are detached
-         * and free our own slot, as a thread that deleted itself does. */
-        klock_acquire(&kernel.control_lock);
-        thread_release_slot(self);
-        klock_release(&kernel.control_lock);
-        sched_thread_end(self);
-        if (atomic_fetch_sub(&kernel.detached_threads, 1) == 1)
-            sched_futex_wake(&kernel.detached_threads, 1);
-        return NULL;
-    }
+    /* Orphaned: our deleter was killed while it waited for us. */
+    if (self->self_deleted || atomic_exchange(&self->reap, REAP_EXITING) == REAP_ORPHANED)
+        return exit_detached(self);
     /* Say so while we still hold the (simulated) CPU, so that in
      * deterministic mode the reaper wakes at a reproducible point. */
     struct tcb *reaper = __atomic_load_n(&self->reaper, __ATOMIC_ACQUIRE);
