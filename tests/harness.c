@@ -302,24 +302,9 @@ L4_ThreadId_t h_spawn(unsigned n, h_thread_fn fn, void *arg)
 
 L4_ThreadId_t h_spawn_space(unsigned n, h_thread_fn fn, void *arg)
 {
-    L4_ThreadId_t t = h_tid(n, 1), me = L4_Myself();
-    h_set_arg(t, arg);
-    if (!L4_ThreadControl(t, t, me, L4_nilthread, (void *) ~0UL)) {
-        h_fail_at(__FILE__, __LINE__, "ThreadControl creating space %lx failed: error %lu", t.raw,
-                  L4_ErrorCode());
+    L4_ThreadId_t t = h_new_space(n, L4_nilthread, arg); /* paged by the root */
+    if (L4_IsNilThread(t))
         return L4_nilthread;
-    }
-    if (!L4_SpaceControl(t, 0, H_SPACE_KIP_AREA(),
-                         L4_FpageLog2(H_SPACE_UTCB_BASE, H_SPACE_UTCB_LOG2), L4_nilthread, NULL)) {
-        h_fail_at(__FILE__, __LINE__, "SpaceControl for %lx failed: error %lu", t.raw,
-                  L4_ErrorCode());
-        return L4_nilthread;
-    }
-    if (!L4_ThreadControl(t, t, me, me, (void *) H_SPACE_UTCB_BASE)) {
-        h_fail_at(__FILE__, __LINE__, "ThreadControl activating %lx failed: error %lu", t.raw,
-                  L4_ErrorCode());
-        return L4_nilthread;
-    }
     return h_start(t, fn) ? t : L4_nilthread;
 }
 
