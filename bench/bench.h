@@ -9,6 +9,8 @@
 
 #include "stats.h"
 
+#include <l4/message.h>
+
 enum bench_placement { BENCH_SAME, BENCH_SPLIT };
 
 struct bench_params {
@@ -87,5 +89,15 @@ int bench_time_ops(const struct bench_params *p, struct bench_samples *s, int (*
 int bench_time_prepared_ops(const struct bench_params *p, struct bench_samples *s,
                             int (*op)(void *ctx), int (*prepare)(void *ctx, unsigned long n),
                             void *ctx);
+
+/* A message tag, for the entries that talk to l4sim. */
+static inline L4_MsgTag_t bench_tag(L4_Word_t label, int t, int u)
+{
+    L4_MsgTag_t tag = L4_Niltag;
+    tag.X.label = label;
+    tag.X.t = (L4_Word_t) t;
+    tag.X.u = (L4_Word_t) u;
+    return tag;
+}
 
 #endif /* L4SIM_BENCH_BENCH_H */

@@ -48,25 +48,16 @@ struct ipc_run {
 /* The run in progress: the server thread finds it here (one system per process). */
 static struct ipc_run *current_run;
 
-static L4_MsgTag_t make_tag(L4_Word_t label, int t, int u)
-{
-    L4_MsgTag_t tag = L4_Niltag;
-    tag.X.label = label;
-    tag.X.t = (L4_Word_t) t;
-    tag.X.u = (L4_Word_t) u;
-    return tag;
-}
-
 /* ---------------------------------------------------------------- server */
 
 /* Whether the message just received is the one r's client sends. */
 static int expected(const struct ipc_run *r, L4_MsgTag_t tag)
 {
     if (r->kind == KIND_WORDS)
-        return L4_IsMsgTagEqual(tag, make_tag(0, 0, r->words));
+        return L4_IsMsgTagEqual(tag, bench_tag(0, 0, r->words));
     L4_StringItem_t got;
     L4_StoreMRs(1, 2, got.raw);
-    return L4_IsMsgTagEqual(tag, make_tag(0, 2, 0)) && got.X.string_length == STRING_BYTES &&
+    return L4_IsMsgTagEqual(tag, bench_tag(0, 2, 0)) && got.X.string_length == STRING_BYTES &&
            got.X.str.string_ptr == r->server_buf;
 }
 
@@ -96,9 +87,9 @@ static void ipc_server(void *kip)
             continue;
         }
         if (!expected(r, tag))
-            L4_Set_MsgTag(make_tag(LABEL_BAD, 0, 0));
+            L4_Set_MsgTag(bench_tag(LABEL_BAD, 0, 0));
         else if (r->kind == KIND_WORDS)
-            L4_Set_MsgTag(make_tag(0, 0, r->words));
+            L4_Set_MsgTag(bench_tag(0, 0, r->words));
         else
             L4_Set_MsgTag(L4_Niltag);
         tag = L4_ReplyWait(client, &client);
@@ -122,12 +113,12 @@ static int call_failed(L4_MsgTag_t tag)
 static int words_op(void *ctx)
 {
     struct ipc_run *r = ctx;
-    L4_Set_MsgTag(make_tag(0, 0, r->words));
+    L4_Set_MsgTag(bench_tag(0, 0, r->words));
     L4_LoadMRs(1, r->words, r->src);
     L4_MsgTag_t tag = L4_Call(r->server);
     L4_Word_t last;
     L4_StoreMR(r->words, &last);
-    if (!L4_IsMsgTagEqual(tag, make_tag(0, 0, r->words)) || last != r->src[r->words - 1])
+    if (!L4_IsMsgTagEqual(tag, bench_tag(0, 0, r->words)) || last != r->src[r->words - 1])
         return call_failed(tag);
     return 0;
 }
@@ -137,7 +128,7 @@ static int string_op(void *ctx)
 {
     struct ipc_run *r = ctx;
     L4_StringItem_t s = L4_StringItem(STRING_BYTES, r->client_buf);
-    L4_Set_MsgTag(make_tag(0, 2, 0));
+    L4_Set_MsgTag(bench_tag(0, 2, 0));
     L4_LoadMRs(1, 2, s.raw);
     L4_MsgTag_t tag = L4_Call(r->server);
     if (!L4_IsMsgTagEqual(tag, L4_Niltag))
@@ -158,7 +149,7 @@ static int start_server(struct ipc_run *r)
                 L4_ErrorCode_String(L4_ErrorCode()));
         return -1;
     }
-    L4_Set_MsgTag(make_tag(0, 0, 2)); /* the start message: MR1 = IP, MR2 = SP */
+    L4_Set_MsgTag(bench_tag(0, 0, 2)); /* the start message: MR1 = IP, MR2 = SP */
     L4_LoadMR(1, (L4_Word_t) ipc_server);
     L4_LoadMR(2, (L4_Word_t) r->server_stack + SERVER_STACK);
     L4_MsgTag_t tag = L4_Send(r->server);

@@ -35,15 +35,6 @@
 #define LABEL_UNMAP 0x11 /* revoke every page mapped so far; empty reply */
 #define LABEL_DONE  0x12 /* MR1 = status of the timing; no reply */
 
-static L4_MsgTag_t make_tag(L4_Word_t label, int t, int u)
-{
-    L4_MsgTag_t tag = L4_Niltag;
-    tag.X.label = label;
-    tag.X.t = (L4_Word_t) t;
-    tag.X.u = (L4_Word_t) u;
-    return tag;
-}
-
 static int ipc_failed(const char *what, L4_MsgTag_t tag)
 {
     if (L4_IpcFailed(tag))
@@ -105,7 +96,7 @@ static int renew_pages(void *ctx, unsigned long n)
     struct mem_run *r = ctx;
     if (r->next + n <= POOL_PAGES)
         return 0;
-    L4_Set_MsgTag(make_tag(LABEL_UNMAP, 0, 0));
+    L4_Set_MsgTag(bench_tag(LABEL_UNMAP, 0, 0));
     L4_MsgTag_t tag = L4_Call(L4_Pager());
     if (L4_IpcFailed(tag) || !L4_IsMsgTagEqual(tag, L4_Niltag))
         return ipc_failed("the unmap request to the pager", tag);
@@ -122,7 +113,7 @@ static void fault_child(void *kip)
     int status = bench_pin_self(r->p->cpu[1]);
     if (!status)
         status = bench_time_prepared_ops(r->p, r->s, touch_op, renew_pages, r);
-    L4_Set_MsgTag(make_tag(LABEL_DONE, 0, 1));
+    L4_Set_MsgTag(bench_tag(LABEL_DONE, 0, 1));
     L4_LoadMR(1, (L4_Word_t) (status ? 1 : 0));
     L4_Send(L4_Pager());
 }
@@ -149,7 +140,7 @@ static int pager_loop(struct mem_run *r)
             L4_Fpage_t page = L4_FpageLog2(r->pool + i * PAGE, 12);
             L4_Set_Rights(&page, L4_ReadWriteOnly);
             L4_MapItem_t item = L4_MapItem(page, addr & ~(PAGE - 1));
-            L4_Set_MsgTag(make_tag(0, 2, 0));
+            L4_Set_MsgTag(bench_tag(0, 2, 0));
             L4_LoadMRs(1, 2, item.raw);
         } else if (L4_Label(tag) == LABEL_UNMAP) {
             L4_Fpage_t all = L4_FpageLog2(r->pool, POOL_LOG2);
@@ -198,16 +189,24 @@ static L4_Fpage_t flexpage(const struct mem_run *r, L4_Word_t rights)
     return f;
 }
 
-/* One round trip: a 64-page map item to the child and back, then the unmap. */
-static int map_unmap_op(void *ctx)
+/* Call the child with one map item of the 64-page flexpage; it replies empty. */
+static int map_to_child(struct mem_run *r)
 {
-    struct mem_run *r = ctx;
     L4_MapItem_t item = L4_MapItem(flexpage(r, L4_ReadWriteOnly), r->win_base);
-    L4_Set_MsgTag(make_tag(0, 2, 0));
+    L4_Set_MsgTag(bench_tag(0, 2, 0));
     L4_LoadMRs(1, 2, item.raw);
     L4_MsgTag_t tag = L4_Call(r->child);
     if (!L4_IsMsgTagEqual(tag, L4_Niltag))
         return ipc_failed("the map item to the child", tag);
+    return 0;
+}
+
+/* One round trip: a 64-page map item to the child and back, then the unmap. */
+static int map_unmap_op(void *ctx)
+{
+    struct mem_run *r = ctx;
+    if (map_to_child(r))
+        return -1;
     L4_UnmapFpage(flexpage(r, L4_FullyAccessible));
     return 0;
 }
@@ -217,12 +216,8 @@ static int map_unmap_check(struct mem_run *r)
 {
     struct l4sim_stats before, mapped, after;
     l4sim_get_stats(&before);
-    L4_MapItem_t item = L4_MapItem(flexpage(r, L4_ReadWriteOnly), r->win_base);
-    L4_Set_MsgTag(make_tag(0, 2, 0));
-    L4_LoadMRs(1, 2, item.raw);
-    L4_MsgTag_t tag = L4_Call(r->child);
-    if (!L4_IsMsgTagEqual(tag, L4_Niltag))
-        return ipc_failed("the map item to the child", tag);
+    if (map_to_child(r))
+        return -1;
     l4sim_get_stats(&mapped);
     L4_UnmapFpage(flexpage(r, L4_FullyAccessible));
     l4sim_get_stats(&after);
@@ -309,7 +304,7 @@ static int start_child(struct mem_run *r, void (*entry)(void *kip))
         fprintf(stderr, "l4sim-bench: the child has no window\n");
         return -1;
     }
-    L4_Set_MsgTag(make_tag(0, 0, 2)); /* the start message: MR1 = IP, MR2 = SP */
+    L4_Set_MsgTag(bench_tag(0, 0, 2)); /* the start message: MR1 = IP, MR2 = SP */
     L4_LoadMR(1, (L4_Word_t) entry);
     L4_LoadMR(2, (L4_Word_t) r->child_stack + CHILD_STACK);
     L4_MsgTag_t tag = L4_Send(r->child);
