@@ -32,7 +32,7 @@ uint64_t clock_now_us(void)
  * are m<<e and whose bit e+10 is c. Never is 0; any period with m = 0 is
  * the zero timeout.
  */
-uint64_t timeout_deadline(unsigned raw16, uint64_t now)
+uint64_t timeout_deadline(unsigned raw16)
 {
     raw16 &= 0xffff;
     if (raw16 == 0)
@@ -41,9 +41,10 @@ uint64_t timeout_deadline(unsigned raw16, uint64_t now)
     if (!(raw16 & 0x8000)) {
         unsigned e = (raw16 >> 10) & 0x1f;
         if (m == 0)
-            return DEADLINE_ZERO;
-        return now + ((uint64_t) m << e);
+            return DEADLINE_ZERO; /* the common cases never read the clock */
+        return clock_now_us() + ((uint64_t) m << e);
     }
+    uint64_t now = clock_now_us();
     unsigned e = (raw16 >> 11) & 0xf;
     unsigned c = (raw16 >> 10) & 1;
     uint64_t span = 1ull << (e + 10);

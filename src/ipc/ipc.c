@@ -383,15 +383,6 @@ static word_t fail(struct tcb *self, word_t err)
     return TAG_ERROR_FLAG;
 }
 
-/* Read the clock only for timeouts that need it. */
-static uint64_t deadline_of(unsigned raw16)
-{
-    unsigned m_bits = raw16 & 0x3ff;
-    if (raw16 == 0 || (!(raw16 & 0x8000) && m_bits == 0))
-        return timeout_deadline(raw16, 0);
-    return timeout_deadline(raw16, clock_now_us());
-}
-
 word_t ipc_do(struct tcb *self, word_t to, word_t from_spec, word_t timeouts, word_t *from)
 {
     bool prepared = false;
@@ -416,7 +407,7 @@ word_t ipc_do(struct tcb *self, word_t to, word_t from_spec, word_t timeouts, wo
         if (bad)
             return fail(self, bad);
         word_t err = send_phase(self, dest, dest->id, from_spec,
-                                deadline_of((unsigned) (timeouts >> 16) & 0xffff), &prepared);
+                                timeout_deadline((unsigned) (timeouts >> 16) & 0xffff), &prepared);
         if (err)
             return fail(self, err);
     }
@@ -425,8 +416,8 @@ word_t ipc_do(struct tcb *self, word_t to, word_t from_spec, word_t timeouts, wo
     if (from_spec == ID_NIL)
         return self->utcb->mr[0] & ~TAG_FLAGS_MASK;
 
-    word_t err =
-        receive_phase(self, from_spec, deadline_of((unsigned) timeouts & 0xffff), prepared, from);
+    word_t err = receive_phase(self, from_spec, timeout_deadline((unsigned) timeouts & 0xffff),
+                               prepared, from);
     if (err)
         return fail(self, err);
     return self->utcb->mr[0];

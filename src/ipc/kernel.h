@@ -447,6 +447,6 @@ void describe_wait(struct tcb *t, char *buf, size_t size);
 /* An X.2 timeout as an absolute deadline: DEADLINE_ZERO has always passed. */
 #define DEADLINE_NEVER UINT64_MAX
 #define DEADLINE_ZERO  0
-uint64_t timeout_deadline(unsigned raw16, uint64_t now);
+uint64_t timeout_deadline(unsigned raw16);
 
 #endif /* L4SIM_KERNEL_H */
