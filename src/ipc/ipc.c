@@ -445,13 +445,7 @@ void ipc_unwind_dying(struct tcb *self)
         uint32_t seq = sched_wake_seq(self);
         int st = atomic_load_explicit(&self->send_state, memory_order_acquire);
         if (st == SEND_QUEUED) {
-            struct tcb *dest = self->send_dest;
-            klock_acquire(&dest->lock);
-            if (atomic_load_explicit(&self->send_state, memory_order_acquire) == SEND_QUEUED) {
-                queue_remove(dest, self);
-                atomic_store_explicit(&self->send_state, SEND_NONE, memory_order_release);
-            }
-            klock_release(&dest->lock);
+            dequeue_self(self, self->send_dest);
             continue;
         }
         if (st != SEND_LOCKED)
