@@ -12,7 +12,9 @@
 /*
  * SpaceControl (privileged) sets up the space of SpaceSpecifier: where the
  * KIP and UTCBs appear, and its redirector. Returns 1 on success, 0 with
- * the reason in L4_ErrorCode().
+ * the reason in L4_ErrorCode(). Nil fpages and a nil redirector change
+ * nothing. The old control word is architecture-specific; on l4sim it is
+ * the space's window as an fpage (see L4_SpaceWindow).
  */
 L4_INLINE L4_Word_t L4_SpaceControl(L4_ThreadId_t SpaceSpecifier, L4_Word_t control,
                                     L4_Fpage_t KernelInterfacePageArea, L4_Fpage_t UtcbArea,
@@ -22,6 +24,21 @@ L4_INLINE L4_Word_t L4_SpaceControl(L4_ThreadId_t SpaceSpecifier, L4_Word_t cont
     return l4sim_sys_space_control(SpaceSpecifier.raw, control, KernelInterfacePageArea.raw,
                                    UtcbArea.raw, redirector.raw,
                                    old_control ? old_control : &scratch);
+}
+
+/*
+ * l4sim: the part of the host address space that holds the space's
+ * mappings (its window; every address the space can use lies inside).
+ * A real X.2 kernel gives each space the whole user range, so code that
+ * uses this is l4sim-specific, as any architecture-specific call is.
+ * Privileged; nil fpage if the thread does not exist.
+ */
+L4_INLINE L4_Fpage_t L4_SpaceWindow(L4_ThreadId_t any_thread_of_space)
+{
+    L4_Fpage_t window;
+    if (!L4_SpaceControl(any_thread_of_space, 0, L4_Nilpage, L4_Nilpage, L4_nilthread, &window.raw))
+        return L4_Nilpage;
+    return window;
 }
 
 /*

@@ -74,6 +74,8 @@ unsigned long l4sim_sys_ipc(unsigned long to, unsigned long from_specifier, unsi
 unsigned long l4sim_sys_lipc(unsigned long to, unsigned long from_specifier, unsigned long timeouts,
                              unsigned long *from);
 void l4sim_sys_unmap(unsigned long control);
+/* A line for the trace (L4_KDB_PrintString): len bytes at s, already copied by the caller. */
+void l4sim_sys_kdb_print(const char *s, unsigned long len);
 unsigned long l4sim_sys_space_control(unsigned long space_specifier, unsigned long control,
                                       unsigned long kip_area, unsigned long utcb_area,
                                       unsigned long redirector, unsigned long *old_control);

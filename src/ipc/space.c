@@ -120,6 +120,9 @@ word_t space_control(struct tcb *self, word_t space_spec, word_t control, word_t
         return 0;
     }
     struct space *s = t->space;
+    /* Architecture-specific: the window, an fpage (windows are naturally aligned). */
+    if (s->win_size)
+        *old_control = s->win_base | ((word_t) __builtin_ctzl(s->win_size) << 4);
     bool set_areas = kip_area != 0 || utcb_area != 0;
     if (set_areas) {
         if (s->active_threads) {

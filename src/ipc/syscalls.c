@@ -3,7 +3,12 @@
  * kernel on the calling thread, doing its work in the file that owns it,
  * and leaving through kernel_exit (where halts and kills take effect).
  */
+#define _GNU_SOURCE /* process_vm_readv */
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <l4/kdebug.h>
 
 #include "kernel.h"
 #include "memory.h"
@@ -138,6 +143,24 @@ KERNEL_API int l4sim_space_window(L4_ThreadId_t thread, L4_Word_t *base, L4_Word
     *base = t->space->win_base;
     *size = t->space->win_size;
     return 0;
+}
+
+KERNEL_API void l4sim_sys_kdb_print(const char *s, word_t len)
+{
+    struct tcb *self = kernel_enter();
+    if (!self)
+        return;
+    /* Read like a string item, so a bad pointer is ignored, not fatal. */
+    char line[L4SIM_KDB_MAX + 1];
+    struct iovec local = {line, len < L4SIM_KDB_MAX ? len : L4SIM_KDB_MAX};
+    struct iovec remote = {(void *) s, local.iov_len};
+    ssize_t got = local.iov_len ? process_vm_readv(getpid(), &local, 1, &remote, 1, 0) : 0;
+    word_t n = got > 0 ? (word_t) got : 0;
+    for (word_t i = 0; i < n; i++)
+        line[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+    line[n] = 0;
+    trace_event(TR_NOTE, self->id, ID_NIL, 0, line);
+    kernel_exit(self);
 }
 
 KERNEL_API void *l4sim_sys_kernel_interface(word_t *api_version, word_t *api_flags,

@@ -1,0 +1,35 @@
+/*
+ * The root task of a standard system: it starts the servers in the order
+ * of the seed, narrating each step into the trace, then runs the
+ * application. It never serves requests itself.
+ */
+#include <stdio.h>
+
+#include <l4/kdebug.h>
+#include <l4/thread.h>
+#include <l4srv/system.h>
+
+#include "root.h"
+
+struct boot {
+    const struct l4srv_options *opt;
+    int (*app)(void *arg);
+    void *arg;
+};
+
+static int root_main(void *arg)
+{
+    struct boot *boot = arg;
+    L4_KDB_PrintString("root: system up, running the application");
+    return boot->app(boot->arg);
+}
+
+int l4srv_run(const struct l4sim_config *cfg, const struct l4srv_options *opt,
+              int (*app)(void *arg), void *arg)
+{
+    static const struct l4srv_options defaults;
+    struct boot boot = {.opt = opt ? opt : &defaults, .app = app, .arg = arg};
+    int result = l4sim_run(cfg, root_main, &boot);
+    root_free_stacks();
+    return result;
+}
