@@ -1,0 +1,112 @@
+/*
+ * Client interface of the memory-management server (seed 002): one stub
+ * per operation. Each returns 0 or an l4srv_error; results come back
+ * through the pointers. The IPC encoding is in docs/protocols.md.
+ *
+ * Addresses ("locations") are addresses of the caller's own space. A
+ * space's addresses lie in its window, so where a protocol names a place
+ * in *another* space it is an offset from that space's window base.
+ */
+#ifndef L4SRV_MM_H
+#define L4SRV_MM_H
+
+#include <stdint.h>
+
+#include <l4/types.h>
+#include <l4srv/errors.h>
+#include <l4srv/export.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Message labels of the MM protocol (MR0 label); replies carry an l4srv_error. */
+enum mm_label {
+    MM_MALLOC = 0x4d01,
+    MM_MALLOC_PRIV,
+    MM_FREE,
+    MM_PIN_PRIV,
+    MM_UNPIN_PRIV,
+    MM_MAP,
+    MM_UNMAP,
+    MM_REGISTER_BACKINGSTORE = 0x4d10,
+    MM_NEW_AS,
+    MM_REGISTER_THREAD,
+    MM_DEREGISTER_THREAD,
+    MM_STATS = 0x4d20,
+    MM_SPACE_STATS,
+};
+
+/* Frames and swap of the whole system. frames_free + frames_used == frames_total always. */
+struct mm_stats {
+    uint64_t frames_total; /* conventional memory the MM server took from sigma0 */
+    uint64_t frames_free;
+    uint64_t frames_used;   /* zero-filled, paged in, device or in transit */
+    uint64_t frames_pinned; /* used frames that may not be paged out */
+    uint64_t frames_shared; /* used frames in more than one space */
+    uint64_t swap_slots;    /* pages the backing store can hold (0: none registered) */
+    uint64_t swap_used;     /* slots holding a page */
+    uint64_t spaces;        /* address spaces the server manages */
+    uint64_t threads;       /* threads registered with it */
+    uint64_t faults;        /* page faults served */
+    uint64_t zero_fills;    /* faults answered with a fresh zeroed frame */
+    uint64_t page_outs;     /* pages written to the backing store */
+    uint64_t page_ins;      /* pages read back from it */
+    uint64_t refused;       /* faults refused (exception to the thread) */
+};
+
+/* One space's share, for /stats. */
+struct mm_space_stats {
+    uint64_t resident; /* pages with a frame */
+    uint64_t swapped;  /* pages whose only copy is in the backing store */
+    uint64_t faults;   /* page faults of the space's threads */
+    uint64_t threads;  /* registered threads */
+};
+
+/* The MM server's thread (the protocol and the pager). */
+L4SRV_API L4_ThreadId_t mm_server(void);
+
+/* Allocating memory in the caller's space; pages are zero-filled on first touch. */
+L4SRV_API int mm_malloc(L4_Word_t size, L4_Word_t *location);
+/* Map physical memory [address, address + size) into the caller's space (privileged). */
+L4SRV_API int mm_malloc_priv(L4_Word_t size, L4_Word_t address, L4_Word_t *location);
+/* Return exactly what one mm_malloc or mm_malloc_priv gave. */
+L4SRV_API int mm_free(L4_Word_t size, L4_Word_t location);
+
+/* Make pages resident and keep them so (privileged); pins nest. */
+L4SRV_API int mm_pin_priv(L4_Word_t size, L4_Word_t address);
+L4SRV_API int mm_unpin_priv(L4_Word_t size, L4_Word_t address);
+
+/*
+ * Shared memory: map the caller's pages in page into thread's space at
+ * window offset offset, with the rights in priv (L4_Readable, ...; never
+ * more than the caller has). unmap takes them out of thread's space again;
+ * the caller's pages stay, and whoever still maps a frame keeps it.
+ */
+L4SRV_API int mm_map(L4_Fpage_t page, L4_Word_t offset, L4_Word_t priv, L4_ThreadId_t thread);
+L4SRV_API int mm_unmap(L4_Fpage_t page, L4_Word_t offset, L4_ThreadId_t thread);
+
+/* Server interface (privileged callers: the task server and the root task). */
+L4SRV_API int mm_register_backingstore(L4_ThreadId_t store);
+/*
+ * Create a space whose first thread is thread (not running yet) with the
+ * MM server as its pager. With file_handle 0 the space is empty but for a
+ * stack; sp is its top, ip 0, and tcb_area the UTCB area the kernel uses.
+ */
+L4SRV_API int mm_new_as(L4_ThreadId_t thread, L4_Word_t priv, L4_Word_t file_handle,
+                        L4_ThreadId_t file_server, L4_Word_t *sp, L4_Word_t *ip,
+                        L4_Fpage_t *tcb_area);
+/* Create thread in the space of space, not running yet, with a stack of its own. */
+L4SRV_API int mm_register_thread(L4_ThreadId_t thread, L4_ThreadId_t space, L4_Word_t priv,
+                                 L4_Word_t *sp);
+/* Delete the thread; the last one of a space takes every frame and slot with it. */
+L4SRV_API int mm_deregister_thread(L4_ThreadId_t thread);
+
+L4SRV_API int mm_stats(struct mm_stats *out);
+L4SRV_API int mm_space_stats(L4_ThreadId_t any_thread_of_space, struct mm_space_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* L4SRV_MM_H */
