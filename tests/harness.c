@@ -21,6 +21,9 @@
 
 #include "harness.h"
 
+#include <l4srv/mm.h>
+#include <l4srv/system.h>
+
 /* Stacks are registered with valgrind so it recognises switches onto them. */
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
@@ -155,6 +158,8 @@ static int root_main(void *arg)
     return run_body(run_arg);
 }
 
+static const struct l4srv_options *system_options; /* non-NULL: boot the servers too */
+
 int h_run_config(const struct l4sim_config *cfg, int (*body)(void *arg), void *arg)
 {
     atomic_store(&failure_count, 0);
@@ -173,7 +178,8 @@ int h_run_config(const struct l4sim_config *cfg, int (*body)(void *arg), void *a
         limit = (unsigned) atoi(env);
     signal(SIGALRM, watchdog);
     alarm(limit);
-    int result = l4sim_run(cfg, root_main, NULL);
+    int result = system_options ? l4srv_run(cfg, system_options, root_main, NULL)
+                                : l4sim_run(cfg, root_main, NULL);
     alarm(0);
 
     free_stacks();
@@ -215,6 +221,40 @@ int h_run(int (*body)(void *arg), void *arg)
     if (cfg.deterministic && !getenv("L4SIM_SEED"))
         cfg.seed = default_seed();
     return h_run_config(&cfg, body, arg);
+}
+
+int h_run_system(const struct l4srv_options *opt, int (*body)(void *arg), void *arg)
+{
+    static const struct l4srv_options defaults;
+    system_options = opt ? opt : &defaults;
+    int result = h_run(body, arg);
+    system_options = NULL;
+    return result;
+}
+
+int h_run_system_config(const struct l4sim_config *cfg, const struct l4srv_options *opt,
+                        int (*body)(void *arg), void *arg)
+{
+    static const struct l4srv_options defaults;
+    system_options = opt ? opt : &defaults;
+    int result = h_run_config(cfg, body, arg);
+    system_options = NULL;
+    return result;
+}
+
+L4_ThreadId_t h_task(unsigned n, h_thread_fn fn, void *arg)
+{
+    L4_ThreadId_t t = h_tid(H_APP(n), 1);
+    L4_Word_t sp, ip;
+    L4_Fpage_t utcbs;
+    int e = mm_new_as(t, 0, 0, L4_nilthread, &sp, &ip, &utcbs);
+    if (e) {
+        h_fail_at(__FILE__, __LINE__, "mm_new_as(%lx) failed: %s", t.raw, l4srv_strerror(e));
+        return L4_nilthread;
+    }
+    h_set_arg(t, arg);
+    L4_Start_SpIp(t, sp, (L4_Word_t) fn);
+    return t;
 }
 
 int h_run_free(int (*body)(void *arg), void *arg)

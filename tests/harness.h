@@ -78,6 +78,17 @@ int h_run(int (*body)(void *arg), void *arg);
 int h_run_free(int (*body)(void *arg), void *arg);
 int h_run_config(const struct l4sim_config *cfg, int (*body)(void *arg), void *arg);
 
+/*
+ * The same with the standard servers (l4srv_run): body runs in the root
+ * task once the MM server, task service and backing store are up.
+ */
+struct l4srv_options;
+int h_run_system(const struct l4srv_options *opt, int (*body)(void *arg), void *arg);
+int h_run_system_config(const struct l4sim_config *cfg, const struct l4srv_options *opt,
+                        int (*body)(void *arg), void *arg);
+/* Thread numbers the servers leave to tests: use h_tid(H_APP(n), v). */
+#define H_APP(n) (31u + (n)) /* h_tid(31) is the root + L4SRV_FIRST_FREE */
+
 /* ---- Inside a run (root or its threads). ---- */
 
 /* The thread-number layout, from the KIP. */
@@ -118,6 +129,8 @@ L4_ThreadId_t h_spawn_v(unsigned n, L4_Word_t version, h_thread_fn fn, void *arg
 #define H_SPACE_UTCB_LOG2  14
 #define H_SPACE_KIP_AREA() L4_FpageLog2(0x1000UL, 12)
 L4_ThreadId_t h_spawn_space(unsigned n, h_thread_fn fn, void *arg);
+/* A task the MM server made (mm_new_as) and pages: thread h_tid(H_APP(n), 1) runs fn. */
+L4_ThreadId_t h_task(unsigned n, h_thread_fn fn, void *arg);
 
 /* Delete a thread with ThreadControl; checks that it succeeded. */
 void h_delete(L4_ThreadId_t t);

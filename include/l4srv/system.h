@@ -17,8 +17,9 @@ extern "C" {
 
 /* Options for l4srv_run; zero means the default. */
 struct l4srv_options {
-    unsigned swap_slots; /* pages the backing store may hold (default 4 x RAM) */
-    int no_swap;         /* start no backing store: the MM server cannot page out */
+    unsigned swap_slots;      /* pages the backing store may hold (default 4 x RAM) */
+    int no_swap;              /* start no backing store: the MM server cannot page out */
+    unsigned swap_timeout_ms; /* how long the MM server waits for the store (default 5 s) */
 };
 
 /*

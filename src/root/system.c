@@ -9,6 +9,8 @@
 #include <l4/thread.h>
 #include <l4srv/system.h>
 
+#include "../mmserver/start.h"
+#include "../taskserver/start.h"
 #include "root.h"
 
 struct boot {
@@ -20,6 +22,14 @@ struct boot {
 static int root_main(void *arg)
 {
     struct boot *boot = arg;
+    L4_KDB_PrintString("root: starting the MM server");
+    if (!mm_start(boot->opt->swap_timeout_ms)) {
+        fprintf(stderr, "l4srv: the MM server did not start\n");
+        return L4SIM_BOOT_FAILED;
+    }
+    L4_KDB_PrintString("root: starting the task service");
+    if (!task_start(boot->opt))
+        return L4SIM_BOOT_FAILED;
     L4_KDB_PrintString("root: system up, running the application");
     return boot->app(boot->arg);
 }
@@ -30,6 +40,8 @@ int l4srv_run(const struct l4sim_config *cfg, const struct l4srv_options *opt,
     static const struct l4srv_options defaults;
     struct boot boot = {.opt = opt ? opt : &defaults, .app = app, .arg = arg};
     int result = l4sim_run(cfg, root_main, &boot);
+    task_fini();
+    mm_fini();
     root_free_stacks();
     return result;
 }

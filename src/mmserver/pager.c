@@ -1,0 +1,237 @@
+/*
+ * The pager: page faults resolved from the page table (zero fill, swap-in,
+ * shared and pinned frames), and the clock that picks pages to page out.
+ * It decides; the I/O workers move the bytes. It never blocks.
+ */
+#include <string.h>
+
+#include <l4/space.h>
+
+#include "mmserver.h"
+
+#define PAGEOUT_BATCH 4 /* page-outs started at once when frames run out */
+
+L4_Word_t frame_address(uint32_t f)
+{
+    return mm.ram_base + ((L4_Word_t) f << PAGE_SHIFT);
+}
+
+/* Take the frame away from every space it was mapped to; ours stays. */
+void frame_unmap(uint32_t f)
+{
+    L4_Fpage_t page = L4_FpageLog2(frame_address(f), PAGE_SHIFT);
+    L4_Set_Rights(&page, L4_FullyAccessible);
+    L4_UnmapFpage(page);
+}
+
+/* ------------------------------------------------------------- slots */
+
+static uint32_t slot_alloc(void)
+{
+    for (uint32_t i = 0; i < mm.swap_slots; i++)
+        if (!(mm.slot_map[i / 8] & (1u << (i % 8)))) {
+            mm.slot_map[i / 8] |= (uint8_t) (1u << (i % 8));
+            mm.swap_used++;
+            return i;
+        }
+    return NO_SLOT;
+}
+
+void slot_free(uint32_t slot)
+{
+    mm.slot_map[slot / 8] &= (uint8_t) ~(1u << (slot % 8));
+    mm.swap_used--;
+}
+
+/* ------------------------------------------------------------- clock */
+
+static bool evictable(const struct frame_info *fi)
+{
+    return fi->state == FRAME_USED && fi->owner && !fi->pins &&
+           !(fi->flags & (FRAME_DEVICE | FRAME_TRANSIT | FRAME_SHARED));
+}
+
+/*
+ * Page out one frame: a clean page is dropped at once (its slot, if any,
+ * still holds it), a dirty one is written to a fresh slot first. Returns
+ * whether a frame is free now; *started counts page-outs begun.
+ */
+static bool evict(uint32_t f, unsigned *started)
+{
+    struct frame_info *fi = &mm.frames[f];
+    struct space *s = fi->owner;
+    struct pte *p = pte_at(s, fi->owner_page, false);
+    if (!(fi->flags & FRAME_DIRTY)) {
+        frame_unmap(f);
+        p->class = p->slot != NO_SLOT ? PAGE_SWAPPED : PAGE_ZERO;
+        p->frame = NO_FRAME;
+        s->resident--;
+        if (p->class == PAGE_SWAPPED)
+            s->swapped++;
+        frames_free(f, 1);
+        return true;
+    }
+    uint32_t slot = mm.store.raw ? slot_alloc() : NO_SLOT;
+    if (slot == NO_SLOT)
+        return false;
+    frame_unmap(f); /* no more writes while it is copied out */
+    p->class = PAGE_OUT;
+    p->slot = slot;
+    fi->flags |= FRAME_TRANSIT;
+    if (!io_start(IO_WRITE, f, slot)) {
+        fi->flags &= (uint8_t) ~FRAME_TRANSIT;
+        p->class = PAGE_RESIDENT;
+        p->slot = NO_SLOT;
+        slot_free(slot);
+        return false;
+    }
+    (*started)++;
+    return false;
+}
+
+/*
+ * Second chance: a referenced page loses its mapping and its mark, and is
+ * taken only if nobody touched it (which would fault and mark it again)
+ * before the hand comes round. Stops at a free frame or a batch of
+ * page-outs.
+ */
+static void reclaim(void)
+{
+    unsigned started = 0;
+    for (uint64_t steps = 0; steps < 2ULL * mm.frame_count && started < PAGEOUT_BATCH; steps++) {
+        uint32_t f = mm.clock_hand;
+        mm.clock_hand = (mm.clock_hand + 1) % mm.frame_count;
+        struct frame_info *fi = &mm.frames[f];
+        if (!evictable(fi))
+            continue;
+        if (fi->flags & FRAME_REFERENCED) {
+            fi->flags &= (uint8_t) ~FRAME_REFERENCED;
+            frame_unmap(f);
+            continue;
+        }
+        if (evict(f, &started))
+            return;
+    }
+}
+
+/* A free frame, reclaiming if need be; NO_FRAME and *wait if a page-out may yield one. */
+static uint32_t frame_get(bool *wait)
+{
+    uint32_t f = frames_alloc(1);
+    if (f == NO_FRAME) {
+        reclaim();
+        f = frames_alloc(1);
+    }
+    *wait = f == NO_FRAME && (mm.jobs_in_flight || mm.jobs);
+    return f;
+}
+
+static void frame_own(uint32_t f, struct space *s, L4_Word_t page, uint8_t flags)
+{
+    struct frame_info *fi = &mm.frames[f];
+    fi->refs = 1;
+    fi->owner = s;
+    fi->owner_page = (uint32_t) page;
+    fi->flags = flags;
+}
+
+/* ------------------------------------------------------------- faults */
+
+/*
+ * Make page resident: DONE (or an error in *error), or PARKED when it waits
+ * for a page-in or for a frame a page-out will free.
+ */
+enum outcome make_resident(struct space *s, L4_Word_t page, int *error)
+{
+    struct pte *p = pte_at(s, page, true);
+    *error = L4SRV_OK;
+    if (!p) {
+        *error = L4SRV_ERR_NO_MEM;
+        return DONE;
+    }
+    if (p->class == PAGE_RESIDENT)
+        return DONE;
+    if (p->class == PAGE_IN || p->class == PAGE_OUT)
+        return PARKED;
+    if (p->class == PAGE_SWAPPED && p->io_error) {
+        p->io_error = 0; /* this fault fails; the next one tries again */
+        *error = L4SRV_ERR_IO;
+        return DONE;
+    }
+    bool wait;
+    uint32_t f = frame_get(&wait);
+    if (f == NO_FRAME) {
+        *error = wait ? L4SRV_OK : L4SRV_ERR_NO_MEM;
+        return wait ? PARKED : DONE;
+    }
+    if (p->class == PAGE_SWAPPED) {
+        frame_own(f, s, page, FRAME_TRANSIT);
+        p->class = PAGE_IN;
+        p->frame = f;
+        if (!io_start(IO_READ, f, p->slot)) {
+            p->class = PAGE_SWAPPED;
+            p->frame = NO_FRAME;
+            frames_free(f, 1);
+            *error = L4SRV_ERR_NO_MEM;
+            return DONE;
+        }
+        return PARKED;
+    }
+    /* PAGE_NONE inside a region is a page nobody touched yet: zero fill. */
+    memset((void *) frame_address(f), 0, PAGE_SIZE);
+    frame_own(f, s, page, 0);
+    p->class = PAGE_RESIDENT;
+    p->frame = f;
+    p->slot = NO_SLOT;
+    s->resident++;
+    mm.stats.zero_fills++;
+    return DONE;
+}
+
+static void refuse(struct reply *r)
+{
+    /* An empty reply: the kernel turns it into an exception for the thread. */
+    r->label = 0;
+    r->words = 0;
+    r->map = L4_Nilpage;
+    mm.stats.refused++;
+}
+
+enum outcome pager_fault(struct space *s, L4_Word_t addr, unsigned access, struct reply *r)
+{
+    L4_Word_t offset = addr - s->base;
+    struct region *region = addr >= s->base ? region_find(s, offset) : NULL;
+    if (!region || (access & ~region->rights)) {
+        refuse(r); /* outside every region, or a right the region lacks */
+        return DONE;
+    }
+    L4_Word_t page = offset >> PAGE_SHIFT;
+    int error;
+    if (make_resident(s, page, &error) == PARKED)
+        return PARKED;
+    if (error) {
+        refuse(r);
+        return DONE;
+    }
+    struct pte *p = pte_at(s, page, false);
+    struct frame_info *fi = &mm.frames[p->frame];
+    unsigned rights = p->rights ? p->rights : region->rights;
+    if (access & L4_Writable) {
+        fi->flags |= FRAME_DIRTY;
+        if (p->slot != NO_SLOT) { /* the copy in the store is stale now */
+            slot_free(p->slot);
+            p->slot = NO_SLOT;
+        }
+    }
+    if (!(fi->flags & (FRAME_DIRTY | FRAME_SHARED | FRAME_DEVICE)))
+        rights &= ~(unsigned) L4_Writable; /* the first write will tell us */
+    fi->flags |= FRAME_REFERENCED;
+    s->faults++;
+    mm.stats.faults++;
+    r->label = 0;
+    r->words = 0;
+    r->map = L4_FpageLog2(frame_address(p->frame), PAGE_SHIFT);
+    L4_Set_Rights(&r->map, rights);
+    r->snd_base = addr & ~(PAGE_SIZE - 1);
+    return DONE;
+}

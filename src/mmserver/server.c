@@ -1,0 +1,216 @@
+/*
+ * The MM server's main thread: it takes all conventional memory from
+ * sigma0, then serves the protocol and the page faults of its clients.
+ * Requests that must wait for swap I/O are parked and run again whole
+ * when a worker reports; nothing here blocks on another server.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <l4/ipc.h>
+#include <l4/kdebug.h>
+#include <l4/kip.h>
+#include <l4/message.h>
+#include <l4/pagefault.h>
+#include <l4/sigma0.h>
+#include <l4/space.h>
+#include <l4/thread.h>
+#include <l4srv/swap.h>
+
+#include "mmops.h"
+#include "mmserver.h"
+
+struct mm_state mm;
+
+/* A request as it arrived, kept whole so a parked one can run again. */
+struct request {
+    L4_ThreadId_t from;
+    L4_MsgTag_t tag;
+    L4_Word_t mr[MM_REQUEST_WORDS];
+    struct request *next;
+};
+
+static struct request *parked, *parked_tail;
+
+/* ------------------------------------------------------------- boot */
+
+/* Where conventional memory is: the KIP's first physical descriptor of that type. */
+static bool find_ram(L4_Word_t *lo, L4_Word_t *hi)
+{
+    void *kip = L4_GetKernelInterface();
+    for (L4_Word_t i = 0; i < L4_NumMemoryDescriptors(kip); i++) {
+        L4_MemoryDesc_t *d = L4_MemoryDesc(kip, i);
+        if (!L4_IsMemoryDescVirtual(d) && L4_MemoryDescType(d) == L4_ConventionalMemoryType) {
+            *lo = L4_MemoryDescLow(d);
+            *hi = L4_MemoryDescHigh(d) + 1;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Take every page sigma0 will give, biggest pieces first. */
+static bool take_memory(void)
+{
+    L4_Word_t lo, hi;
+    if (!find_ram(&lo, &hi))
+        return false;
+    mm.ram_base = lo;
+    mm.frame_count = (uint32_t) ((hi - lo) >> PAGE_SHIFT);
+    bool *owned = calloc(mm.frame_count, sizeof(*owned));
+    if (!owned)
+        return false;
+    L4_ThreadId_t s0 = L4_Sigma0Id(L4_GetKernelInterface());
+    for (int log2 = 22; log2 >= PAGE_SHIFT; log2--)
+        for (;;) {
+            L4_Fpage_t got = L4_Sigma0_GetAny(s0, (L4_Word_t) log2, L4_CompleteAddressSpace);
+            if (L4_IsNilFpage(got) || L4_Address(got) < lo || L4_Address(got) >= hi)
+                break;
+            for (L4_Word_t a = L4_Address(got); a < L4_Address(got) + L4_Size(got); a += PAGE_SIZE)
+                owned[(a - lo) >> PAGE_SHIFT] = true;
+        }
+    bool ok = frames_init(owned);
+    free(owned);
+    return ok;
+}
+
+/* ------------------------------------------------------------ replies */
+
+static void reply_send(L4_ThreadId_t to, const struct reply *r)
+{
+    L4_Msg_t msg;
+    L4_MsgClear(&msg);
+    for (unsigned i = 0; i < r->words; i++)
+        L4_MsgAppendWord(&msg, r->mr[i]);
+    if (!L4_IsNilFpage(r->map))
+        L4_MsgAppendMapItem(&msg, L4_MapItem(r->map, r->snd_base));
+    L4_Set_MsgLabel(&msg, r->label);
+    L4_MsgLoad(&msg);
+    L4_Reply(to); /* a client that died meanwhile just misses it */
+}
+
+/* --------------------------------------------------------- dispatch */
+
+static bool is_pagefault(L4_MsgTag_t tag)
+{
+    return (L4_Label(tag) & ~7UL) == L4_PAGEFAULT_LABEL && L4_UntypedWords(tag) == 2 &&
+           !L4_TypedWords(tag);
+}
+
+static bool is_worker(L4_ThreadId_t t)
+{
+    for (unsigned i = 0; i < L4SRV_MM_IO_COUNT; i++)
+        if (t.raw == l4srv_id(L4SRV_MM_IO + i).raw)
+            return true;
+    return false;
+}
+
+static enum outcome handle(const struct request *rq, struct reply *r)
+{
+    memset(r, 0, sizeof(*r));
+    if (is_pagefault(rq->tag)) {
+        struct space *s = space_of(rq->from);
+        if (!s) {
+            mm.stats.refused++;
+            return DONE; /* not ours to page: an empty reply, so an exception */
+        }
+        return pager_fault(s, rq->mr[0], L4_Label(rq->tag) & 7, r);
+    }
+    if (is_worker(rq->from) &&
+        (L4_Label(rq->tag) == MM_IO_READY || L4_Label(rq->tag) == MM_IO_DONE)) {
+        if (L4_Label(rq->tag) == MM_IO_DONE && rq->mr[0] < mm.frame_count)
+            io_done((uint32_t) rq->mr[0], (int) rq->mr[1]);
+        mm.idle_workers[mm.idle_count++] = rq->from;
+        r->silent = true; /* it gets its next job when there is one */
+        return DONE;
+    }
+    return mm_operation(rq->from, rq->tag, rq->mr, r);
+}
+
+static void park(const struct request *rq)
+{
+    struct request *p = malloc(sizeof(*p));
+    if (!p) {
+        struct reply r = {.label = L4SRV_ERR_NO_MEM};
+        reply_send(rq->from, &r);
+        return;
+    }
+    *p = *rq;
+    p->next = NULL;
+    if (parked_tail)
+        parked_tail->next = p;
+    else
+        parked = p;
+    parked_tail = p;
+}
+
+static void run(const struct request *rq)
+{
+    struct reply r;
+    if (handle(rq, &r) == PARKED)
+        park(rq);
+    else if (!r.silent)
+        reply_send(rq->from, &r);
+}
+
+/* After I/O finished: every parked request runs again, in the order it came. */
+static void retry_parked(void)
+{
+    while (mm.completed) {
+        mm.completed = false;
+        struct request *list = parked;
+        parked = parked_tail = NULL;
+        while (list) {
+            struct request *rq = list;
+            list = rq->next;
+            run(rq);
+            free(rq);
+        }
+        io_dispatch();
+    }
+}
+
+void mm_main(void *kip)
+{
+    (void) kip;
+    if (!mm.io_timeout_ms)
+        mm.io_timeout_ms = MM_DEFAULT_IO_TIMEOUT_MS;
+    if (!take_memory()) {
+        L4_KDB_PrintString("mm: no conventional memory in the KIP, or no memory for tables");
+        return;
+    }
+    L4_KDB_PrintString("mm: took conventional memory from sigma0, free list built");
+    for (;;) {
+        struct request rq;
+        L4_Accept(L4_UntypedWordsAcceptor);
+        rq.tag = L4_Wait(&rq.from);
+        if (L4_IpcFailed(rq.tag))
+            continue;
+        if (L4_IsLocalId(rq.from)) /* our own space's threads: root task and servers */
+            rq.from = L4_GlobalIdOf(rq.from);
+        unsigned words = L4_UntypedWords(rq.tag);
+        memset(rq.mr, 0, sizeof(rq.mr));
+        for (unsigned i = 0; i < words && i < MM_REQUEST_WORDS; i++)
+            L4_StoreMR((int) i + 1, &rq.mr[i]);
+        run(&rq);
+        io_dispatch();
+        retry_parked();
+    }
+}
+
+/* ---------------------------------------------------------- lifetime */
+
+void mm_fini(void)
+{
+    while (parked) {
+        struct request *rq = parked;
+        parked = rq->next;
+        free(rq);
+    }
+    parked_tail = NULL;
+    io_fini();
+    spaces_fini();
+    frames_fini();
+    free(mm.slot_map);
+    memset(&mm, 0, sizeof(mm));
+}
