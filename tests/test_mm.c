@@ -108,6 +108,258 @@ static void malloc_memory_is_zero_filled_on_demand_and_freed(void **state)
     assert_int_equal(h_run_system(NULL, body_malloc, NULL), 0);
 }
 
+/* ------------------------------------------------------------ the agent */
+
+/*
+ * A client task that does what the root asks: MM calls from its own space,
+ * and memory accesses. Its exception handler is the root, so a refused
+ * fault comes back to the root's call as an exception instead of a reply.
+ */
+enum agent_op {
+    A_MALLOC = 0x6b01,
+    A_MALLOC_PRIV,
+    A_FREE,
+    A_PIN,
+    A_UNPIN,
+    A_MAP,
+    A_UNMAP,
+    A_READ,
+    A_WRITE,
+    A_FILL,  /* w0 address, w1 bytes, w2 seed: write a pattern */
+    A_CHECK, /* the same: count the words that differ */
+    A_STATS,
+};
+
+static L4_Word_t pattern(L4_Word_t addr, L4_Word_t seed)
+{
+    L4_Word_t x = (addr >> 3) * 0x9e3779b97f4a7c15ULL + seed;
+    return x ^ (x >> 29);
+}
+
+static void agent_do(L4_Word_t op, const L4_Word_t *w, L4_Word_t *r)
+{
+    switch (op) {
+    case A_MALLOC:
+        r[0] = (L4_Word_t) mm_malloc(w[0], &r[1]);
+        break;
+    case A_MALLOC_PRIV:
+        r[0] = (L4_Word_t) mm_malloc_priv(w[0], w[1], &r[1]);
+        break;
+    case A_FREE:
+        r[0] = (L4_Word_t) mm_free(w[0], w[1]);
+        break;
+    case A_PIN:
+        r[0] = (L4_Word_t) mm_pin_priv(w[0], w[1]);
+        break;
+    case A_UNPIN:
+        r[0] = (L4_Word_t) mm_unpin_priv(w[0], w[1]);
+        break;
+    case A_MAP:
+        r[0] =
+            (L4_Word_t) mm_map((L4_Fpage_t){.raw = w[0]}, w[1], w[2], (L4_ThreadId_t){.raw = w[3]});
+        break;
+    case A_UNMAP:
+        r[0] = (L4_Word_t) mm_unmap((L4_Fpage_t){.raw = w[0]}, w[1], (L4_ThreadId_t){.raw = w[2]});
+        break;
+    case A_READ:
+        r[0] = *(volatile L4_Word_t *) w[0];
+        break;
+    case A_WRITE:
+        *(volatile L4_Word_t *) w[0] = w[1];
+        break;
+    case A_FILL:
+        for (L4_Word_t a = w[0]; a < w[0] + w[1]; a += sizeof(L4_Word_t))
+            *(volatile L4_Word_t *) a = pattern(a, w[2]);
+        break;
+    case A_CHECK:
+        for (L4_Word_t a = w[0]; a < w[0] + w[1]; a += sizeof(L4_Word_t))
+            r[0] += *(volatile L4_Word_t *) a != pattern(a, w[2]);
+        break;
+    case A_STATS: {
+        struct mm_space_stats st;
+        r[0] = (L4_Word_t) mm_space_stats(L4_Myself(), &st);
+        r[1] = st.resident;
+        r[2] = st.swapped;
+        r[3] = st.faults;
+        break;
+    }
+    default:
+        r[0] = ~0UL;
+    }
+}
+
+static void agent(void *kip)
+{
+    (void) kip;
+    L4_Set_ExceptionHandler(h_root());
+    for (;;) {
+        L4_Accept(L4_UntypedWordsAcceptor);
+        L4_MsgTag_t tag = L4_Receive(h_root());
+        if (L4_IpcFailed(tag))
+            continue;
+        L4_Word_t w[4] = {0, 0, 0, 0}, r[4] = {0, 0, 0, 0};
+        L4_StoreMRs(1, 4, w);
+        agent_do(L4_Label(tag), w, r);
+        h_load_words(0, 4, r);
+        L4_Send(h_root());
+    }
+}
+
+/* Ask agent a to do op; the reply's words go to r. Returns the reply's tag. */
+static L4_MsgTag_t ask(L4_ThreadId_t a, L4_Word_t op, L4_Word_t w0, L4_Word_t w1, L4_Word_t w2,
+                       L4_Word_t w3, L4_Word_t *r)
+{
+    L4_Word_t w[4] = {w0, w1, w2, w3};
+    h_load_words(op, 4, w);
+    L4_MsgTag_t tag = L4_Call(a);
+    H_IPC_OK(tag);
+    if (r)
+        L4_StoreMRs(1, 4, r);
+    return tag;
+}
+
+/* The agent's MM call result (r[0]), and its second word in *out. */
+static L4_Word_t ask_mm(L4_ThreadId_t a, L4_Word_t op, L4_Word_t w0, L4_Word_t w1, L4_Word_t w2,
+                        L4_Word_t w3, L4_Word_t *out)
+{
+    L4_Word_t r[4] = {~0UL, 0, 0, 0};
+    L4_MsgTag_t tag = ask(a, op, w0, w1, w2, w3, r);
+    H_CHECK(!h_is_exception(tag));
+    if (out)
+        *out = r[1];
+    return r[0];
+}
+
+static L4_Word_t agent_malloc(L4_ThreadId_t a, L4_Word_t size)
+{
+    L4_Word_t at = 0;
+    H_EQ(ask_mm(a, A_MALLOC, size, 0, 0, 0, &at), L4SRV_OK);
+    return at;
+}
+
+/* The access must be refused: an exception reaches the root, and the agent is halted. */
+static void expect_refused(L4_ThreadId_t a, L4_Word_t op, L4_Word_t addr, L4_Word_t value)
+{
+    L4_MsgTag_t tag = ask(a, op, addr, value, 0, 0, NULL);
+    H_CHECK(h_is_exception(tag));
+}
+
+/* Leave no task behind: the MM server must give back every frame and slot. */
+static void end_tasks(const L4_ThreadId_t *tasks, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        H_EQ(mm_deregister_thread(tasks[i]), L4SRV_OK);
+    struct mm_stats st = stats();
+    H_EQ(st.frames_free, st.frames_total);
+    H_EQ(st.swap_used, 0);
+    H_EQ(st.spaces, 0);
+    H_EQ(st.threads, 0);
+    check_accounting();
+}
+
+/* ------------------------------------------------------- shared memory */
+
+static int body_shared(void *arg)
+{
+    (void) arg;
+    L4_ThreadId_t t[2] = {h_task(0, agent, NULL), h_task(1, agent, NULL)};
+    L4_Word_t a = agent_malloc(t[0], 4 * 4096);
+    ask(t[0], A_WRITE, a + 4096, 0x1234, 0, 0, NULL);
+    L4_Word_t b_base = h_window(t[1], NULL), offset = 0x200000;
+    L4_Fpage_t pages = L4_Fpage(a, 4 * 4096);
+    H_EQ(ask_mm(t[0], A_MAP, pages.raw, offset, L4_ReadWriteOnly, t[1].raw, NULL), L4SRV_OK);
+    L4_Word_t r[4];
+    /* A write in one space is read in the other, both ways. */
+    ask(t[1], A_READ, b_base + offset + 4096, 0, 0, 0, r);
+    H_EQ(r[0], 0x1234);
+    ask(t[1], A_WRITE, b_base + offset + 3 * 4096, 0xbeef, 0, 0, NULL);
+    ask(t[0], A_READ, a + 3 * 4096, 0, 0, 0, r);
+    H_EQ(r[0], 0xbeef);
+    struct mm_stats st = stats();
+    H_EQ(st.frames_shared, 4); /* counted once, used by two */
+    /* The same range cannot be mapped twice. */
+    H_EQ(ask_mm(t[0], A_MAP, pages.raw, offset, L4_Readable, t[1].raw, NULL), L4SRV_ERR_EXISTS);
+    /* Unmap in one leaves the other intact. */
+    H_EQ(ask_mm(t[0], A_UNMAP, pages.raw, offset, t[1].raw, 0, NULL), L4SRV_OK);
+    ask(t[0], A_READ, a + 3 * 4096, 0, 0, 0, r);
+    H_EQ(r[0], 0xbeef);
+    expect_refused(t[1], A_READ, b_base + offset + 4096, 0);
+    check_accounting();
+    end_tasks(t, 2);
+    return 0;
+}
+
+static void shared_memory_is_seen_by_both_and_unmap_leaves_the_mapper_intact(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run_system(NULL, body_shared, NULL), 0);
+}
+
+static int body_shared_outlives(void *arg)
+{
+    (void) arg;
+    L4_ThreadId_t t[2] = {h_task(0, agent, NULL), h_task(1, agent, NULL)};
+    L4_Word_t a = agent_malloc(t[0], 4096);
+    ask(t[0], A_WRITE, a, 77, 0, 0, NULL);
+    L4_Word_t b_base = h_window(t[1], NULL);
+    H_EQ(ask_mm(t[0], A_MAP, L4_Fpage(a, 4096).raw, 0x300000, L4_Readable, t[1].raw, NULL),
+         L4SRV_OK);
+    /* The mapper frees its side: the frame stays with whoever still maps it. */
+    H_EQ(ask_mm(t[0], A_FREE, 4096, a, 0, 0, NULL), L4SRV_OK);
+    L4_Word_t r[4];
+    ask(t[1], A_READ, b_base + 0x300000, 0, 0, 0, r);
+    H_EQ(r[0], 77);
+    struct mm_stats st = stats();
+    H_EQ(st.frames_used, 2 + 1); /* two stack pages and the shared frame */
+    /* Read-only for the receiver: a write is refused with an exception. */
+    expect_refused(t[1], A_WRITE, b_base + 0x300000, 1);
+    end_tasks(t, 2);
+    return 0;
+}
+
+static void a_shared_frame_outlives_its_mapper_and_read_only_stays_read_only(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run_system(NULL, body_shared_outlives, NULL), 0);
+}
+
+/* ------------------------------------------------------------- swapping */
+
+#define SMALL_RAM (2 * MIB)
+
+static int body_swap(void *arg)
+{
+    (void) arg;
+    L4_ThreadId_t t = h_task(0, agent, NULL);
+    L4_Word_t size = 2 * SMALL_RAM, a = agent_malloc(t, size);
+    ask(t, A_FILL, a, size, 42, 0, NULL);
+    L4_Word_t r[4];
+    ask(t, A_CHECK, a, size, 42, 0, r);
+    H_EQ(r[0], 0); /* every word came back */
+    struct mm_stats st = stats();
+    H_CHECK(st.page_outs >= size / 4096 - st.frames_total);
+    H_CHECK(st.page_ins >= size / 4096 - st.frames_total);
+    /* Reading changes nothing: clean pages go out without being written again. */
+    L4_Word_t outs = st.page_outs;
+    ask(t, A_CHECK, a, size, 42, 0, r);
+    H_EQ(r[0], 0);
+    st = stats();
+    H_CHECK(st.page_outs - outs < size / 4096 / 4);
+    check_accounting();
+    end_tasks(&t, 1);
+    return 0;
+}
+
+static void touching_twice_the_ram_swaps_and_every_word_comes_back(void **state)
+{
+    (void) state;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.deterministic = 1;
+    cfg.phys_mem_size = SMALL_RAM;
+    assert_int_equal(h_run_system_config(&cfg, NULL, body_swap, NULL), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -115,6 +367,9 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(boot_gives_all_conventional_memory_to_the_mm_server),
         cmocka_unit_test(malloc_memory_is_zero_filled_on_demand_and_freed),
+        cmocka_unit_test(shared_memory_is_seen_by_both_and_unmap_leaves_the_mapper_intact),
+        cmocka_unit_test(a_shared_frame_outlives_its_mapper_and_read_only_stays_read_only),
+        cmocka_unit_test(touching_twice_the_ram_swaps_and_every_word_comes_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
