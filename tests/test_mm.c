@@ -360,6 +360,262 @@ static void touching_twice_the_ram_swaps_and_every_word_comes_back(void **state)
     assert_int_equal(h_run_system_config(&cfg, NULL, body_swap, NULL), 0);
 }
 
+/* A privileged task (pin_priv, malloc_priv), or an ordinary one. */
+static L4_ThreadId_t task(unsigned n, h_thread_fn fn, bool priv)
+{
+    L4_ThreadId_t t = h_tid(H_APP(n), 1);
+    L4_Word_t sp = 0, ip = 0;
+    L4_Fpage_t utcbs;
+    H_EQ(mm_new_as(t, priv, 0, L4_nilthread, &sp, &ip, &utcbs), L4SRV_OK);
+    L4_Start_SpIp(t, sp, (L4_Word_t) fn);
+    return t;
+}
+
+/* The top of a task's window holds its main stack. */
+#define MAIN_STACK (256 * KIB)
+
+static L4_Word_t main_stack(L4_ThreadId_t t)
+{
+    L4_Word_t size, base = h_window(t, &size);
+    return base + size - MAIN_STACK;
+}
+
+/* -------------------------------------------------------------- pinning */
+
+static int body_pin(void *arg)
+{
+    (void) arg;
+    L4_ThreadId_t t[2] = {task(0, agent, true), task(1, agent, false)};
+    L4_Word_t pinned = agent_malloc(t[0], 16 * 4096);
+    ask(t[0], A_FILL, pinned, 16 * 4096, 7, 0, NULL);
+    H_EQ(ask_mm(t[0], A_PIN, 16 * 4096, pinned, 0, 0, NULL), L4SRV_OK);
+    /* Its stack too, so that reading the pinned pages is the only thing it does. */
+    H_EQ(ask_mm(t[0], A_PIN, MAIN_STACK, main_stack(t[0]), 0, 0, NULL), L4SRV_OK);
+    H_EQ(stats().frames_pinned, 16 + MAIN_STACK / 4096);
+    /* Only privileged threads pin. */
+    L4_Word_t other = agent_malloc(t[1], 4096);
+    H_EQ(ask_mm(t[1], A_PIN, 4096, other, 0, 0, NULL), L4SRV_ERR_NO_PRIVILEGE);
+    /* Memory pressure: twice the RAM through the other task. */
+    L4_Word_t big = agent_malloc(t[1], 2 * SMALL_RAM), r[4];
+    ask(t[1], A_FILL, big, 2 * SMALL_RAM, 9, 0, NULL);
+    H_CHECK(stats().page_outs > 0);
+    L4_Word_t before[4], after[4];
+    ask(t[0], A_STATS, 0, 0, 0, 0, before);
+    ask(t[0], A_CHECK, pinned, 16 * 4096, 7, 0, r);
+    H_EQ(r[0], 0);
+    ask(t[0], A_STATS, 0, 0, 0, 0, after);
+    H_EQ(after[3], before[3]); /* no fault: the pinned pages never left */
+    /* Unpinning what is not pinned is refused and changes nothing. */
+    H_EQ(ask_mm(t[0], A_UNPIN, 4096, big, 0, 0, NULL), L4SRV_ERR_INVALID_ARG);
+    H_EQ(ask_mm(t[0], A_UNPIN, 16 * 4096, pinned, 0, 0, NULL), L4SRV_OK);
+    H_EQ(ask_mm(t[0], A_UNPIN, 16 * 4096, pinned, 0, 0, NULL), L4SRV_ERR_INVALID_ARG);
+    H_EQ(stats().frames_pinned, MAIN_STACK / 4096);
+    /* More than half of memory cannot be pinned. */
+    L4_Word_t huge = agent_malloc(t[0], SMALL_RAM);
+    H_EQ(ask_mm(t[0], A_PIN, SMALL_RAM, huge, 0, 0, NULL), L4SRV_ERR_NO_MEM);
+    check_accounting();
+    end_tasks(t, 2);
+    return 0;
+}
+
+static void pinned_pages_stay_resident_under_memory_pressure(void **state)
+{
+    (void) state;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.deterministic = 1;
+    cfg.phys_mem_size = SMALL_RAM;
+    assert_int_equal(h_run_system_config(&cfg, NULL, body_pin, NULL), 0);
+}
+
+/* ------------------------------------------------------ device memory */
+
+static int body_device(void *arg)
+{
+    (void) arg;
+    L4_ThreadId_t t[2] = {task(0, agent, true), task(1, agent, false)};
+    void *kip = L4_GetKernelInterface();
+    L4_Word_t ram = 0;
+    for (L4_Word_t i = 0; i < L4_NumMemoryDescriptors(kip); i++) {
+        L4_MemoryDesc_t *d = L4_MemoryDesc(kip, i);
+        if (!L4_IsMemoryDescVirtual(d) && L4_MemoryDescType(d) == L4_ConventionalMemoryType)
+            ram = L4_MemoryDescLow(d);
+    }
+    L4_Word_t phys = ram + 64 * 4096, at = 0, r[4];
+    H_EQ(ask_mm(t[1], A_MALLOC_PRIV, 4096, phys, 0, 0, NULL), L4SRV_ERR_NO_PRIVILEGE);
+    H_EQ(ask_mm(t[0], A_MALLOC_PRIV, 4096, phys + 1, 0, 0, NULL), L4SRV_ERR_INVALID_ARG);
+    H_EQ(ask_mm(t[0], A_MALLOC_PRIV, 4096, ram - 4096, 0, 0, NULL), L4SRV_ERR_INVALID_ARG);
+    H_EQ(ask_mm(t[0], A_MALLOC_PRIV, 0, phys, 0, 0, NULL), L4SRV_ERR_INVALID_ARG);
+    H_EQ(ask_mm(t[0], A_MALLOC_PRIV, 2 * 4096, phys, 0, 0, &at), L4SRV_OK);
+    /* The same physical memory cannot be handed out twice. */
+    H_EQ(ask_mm(t[0], A_MALLOC_PRIV, 4096, phys + 4096, 0, 0, NULL), L4SRV_ERR_EXISTS);
+    ask(t[0], A_WRITE, at + 4096, 0xd00d, 0, 0, NULL);
+    H_EQ(*(volatile L4_Word_t *) (phys + 4096), 0xd00d); /* it is that physical page */
+    ask(t[0], A_READ, at + 4096, 0, 0, 0, r);
+    H_EQ(r[0], 0xd00d);
+    H_EQ(ask_mm(t[0], A_FREE, 2 * 4096, at, 0, 0, NULL), L4SRV_OK);
+    H_EQ(ask_mm(t[0], A_MALLOC_PRIV, 4096, phys + 4096, 0, 0, &at), L4SRV_OK);
+    check_accounting();
+    end_tasks(t, 2);
+    return 0;
+}
+
+static void malloc_priv_maps_the_physical_memory_named_to_privileged_callers_only(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run_system(NULL, body_device, NULL), 0);
+}
+
+/* ------------------------------------------------------------ bad input */
+
+static int body_bad(void *arg)
+{
+    (void) arg;
+    L4_ThreadId_t t[2] = {task(0, agent, false), task(1, agent, false)};
+    L4_Word_t a = agent_malloc(t[0], 8192), b = agent_malloc(t[1], 4096);
+    struct mm_stats before = stats();
+    L4_ThreadId_t nobody = h_tid(H_APP(20), 1);
+    /* Allocation. */
+    H_EQ(ask_mm(t[0], A_MALLOC, 0, 0, 0, 0, NULL), L4SRV_ERR_INVALID_ARG);
+    H_EQ(ask_mm(t[0], A_MALLOC, 1UL << 40, 0, 0, 0, NULL), L4SRV_ERR_NO_MEM);
+    H_EQ(ask_mm(t[0], A_MALLOC, ~0UL, 0, 0, 0, NULL), L4SRV_ERR_NO_MEM);
+    H_EQ(ask_mm(t[0], A_FREE, 4096, a + 0x100000, 0, 0, NULL), L4SRV_ERR_INVALID_ARG);
+    H_EQ(ask_mm(t[0], A_FREE, 4096, a, 0, 0, NULL), L4SRV_ERR_INVALID_ARG); /* a part */
+    H_EQ(ask_mm(t[0], A_FREE, 8192, a + 4096, 0, 0, NULL), L4SRV_ERR_INVALID_ARG);
+    H_EQ(ask_mm(t[0], A_FREE, ~0UL, a, 0, 0, NULL), L4SRV_ERR_INVALID_ARG);
+    H_EQ(ask_mm(t[0], A_FREE, 4096, b, 0, 0, NULL), L4SRV_ERR_INVALID_ARG); /* not its own */
+    /* Shared memory. */
+    L4_Fpage_t mine = L4_Fpage(a, 8192), theirs = L4_Fpage(b, 4096);
+    H_EQ(ask_mm(t[0], A_MAP, theirs.raw, 0x200000, L4_Readable, t[1].raw, NULL),
+         L4SRV_ERR_NO_PRIVILEGE);
+    H_EQ(ask_mm(t[0], A_MAP, L4_Fpage(a, 0x10000).raw, 0x200000, L4_Readable, t[1].raw, NULL),
+         L4SRV_ERR_NO_PRIVILEGE); /* more than it has */
+    H_EQ(ask_mm(t[0], A_MAP, mine.raw, 0x200000, L4_Readable, nobody.raw, NULL),
+         L4SRV_ERR_NON_EXISTENT);
+    H_EQ(ask_mm(t[0], A_MAP, mine.raw, 0x200000, 0, t[1].raw, NULL), L4SRV_ERR_INVALID_ARG);
+    H_EQ(ask_mm(t[0], A_MAP, mine.raw, 0x200100, L4_Readable, t[1].raw, NULL),
+         L4SRV_ERR_INVALID_ARG);
+    H_EQ(ask_mm(t[0], A_MAP, mine.raw, ~0UL & ~0xfffUL, L4_Readable, t[1].raw, NULL),
+         L4SRV_ERR_INVALID_ARG);
+    H_EQ(ask_mm(t[0], A_MAP, L4_Nilpage.raw, 0x200000, L4_Readable, t[1].raw, NULL),
+         L4SRV_ERR_INVALID_ARG);
+    H_EQ(ask_mm(t[0], A_UNMAP, mine.raw, 0x200000, t[1].raw, 0, NULL), L4SRV_ERR_INVALID_ARG);
+    H_EQ(ask_mm(t[0], A_UNMAP, mine.raw, 0x200000, nobody.raw, 0, NULL), L4SRV_ERR_NON_EXISTENT);
+    /* Privileged operations from an unprivileged task. */
+    H_EQ(ask_mm(t[0], A_PIN, 4096, a, 0, 0, NULL), L4SRV_ERR_NO_PRIVILEGE);
+    H_EQ(ask_mm(t[0], A_MALLOC_PRIV, 4096, a, 0, 0, NULL), L4SRV_ERR_NO_PRIVILEGE);
+    /* The server interface: unknown threads, taken numbers. */
+    L4_Word_t sp;
+    L4_Fpage_t utcbs;
+    H_EQ(mm_register_thread(h_tid(H_APP(5), 1), nobody, 0, &sp), L4SRV_ERR_NON_EXISTENT);
+    H_EQ(mm_deregister_thread(nobody), L4SRV_ERR_NON_EXISTENT);
+    H_EQ(mm_new_as(t[0], 0, 0, L4_nilthread, &sp, &sp, &utcbs), L4SRV_ERR_EXISTS);
+    H_EQ(mm_new_as(L4_nilthread, 0, 0, L4_nilthread, &sp, &sp, &utcbs), L4SRV_ERR_INVALID_ARG);
+    H_EQ(mm_new_as(h_root(), 0, 0, L4_nilthread, &sp, &sp, &utcbs), L4SRV_ERR_EXISTS);
+    struct mm_space_stats ss;
+    H_EQ(mm_space_stats(nobody, &ss), L4SRV_ERR_NON_EXISTENT);
+    H_EQ(mm_register_backingstore(mm_server()), L4SRV_ERR_EXISTS);
+    /* The root is not a client: it has no memory here. */
+    L4_Word_t at;
+    H_EQ(mm_malloc(4096, &at), L4SRV_ERR_NON_EXISTENT);
+    /* Malformed messages: unknown label, too few words, typed items. */
+    L4_LoadMR(0, 0x4dffUL << 16);
+    H_EQ(L4_Label(L4_Call(mm_server())), L4SRV_ERR_INVALID_ARG);
+    L4_LoadMR(0, (L4_Word_t) MM_MAP << 16 | 1);
+    H_EQ(L4_Label(L4_Call(mm_server())), L4SRV_ERR_INVALID_ARG);
+    /* A map item: the server accepts none, so the kernel fails the IPC. */
+    L4_Msg_t msg;
+    L4_MsgClear(&msg);
+    L4_MsgAppendMapItem(&msg, L4_MapItem(L4_FpageLog2(0, 12), 0));
+    L4_Set_MsgLabel(&msg, MM_STATS);
+    L4_MsgLoad(&msg);
+    H_CHECK(L4_IpcFailed(L4_Call(mm_server())));
+    /* None of it changed anything. */
+    struct mm_stats after = stats();
+    H_EQ(after.frames_free, before.frames_free);
+    H_EQ(after.spaces, before.spaces);
+    H_EQ(after.threads, before.threads);
+    H_EQ(after.swap_used, before.swap_used);
+    L4_Word_t r[4];
+    ask(t[0], A_WRITE, a + 4096, 5, 0, 0, NULL);
+    ask(t[0], A_READ, a + 4096, 0, 0, 0, r);
+    H_EQ(r[0], 5);
+    H_EQ(ask_mm(t[0], A_FREE, 8192, a, 0, 0, NULL), L4SRV_OK);
+    H_EQ(ask_mm(t[0], A_FREE, 8192, a, 0, 0, NULL), L4SRV_ERR_INVALID_ARG); /* twice */
+    end_tasks(t, 2);
+    return 0;
+}
+
+static void bad_requests_get_a_clear_error_and_change_nothing(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run_system(NULL, body_bad, NULL), 0);
+}
+
+/* ------------------------------------------------------------- threads */
+
+static void second_thread(void *kip)
+{
+    (void) kip;
+    L4_Word_t at = 0;
+    H_EQ(mm_malloc(4096, &at), L4SRV_OK);
+    *(volatile L4_Word_t *) at = 3;
+    h_signal_root();
+    L4_Sleep(L4_Never);
+}
+
+static int body_threads(void *arg)
+{
+    (void) arg;
+    L4_ThreadId_t first = h_task(0, agent, NULL), second = h_tid(H_APP(1), 1);
+    L4_Word_t sp = 0;
+    H_EQ(mm_register_thread(second, first, 0, &sp), L4SRV_OK);
+    L4_Start_SpIp(second, sp, (L4_Word_t) second_thread);
+    h_wait_signal_at(__FILE__, __LINE__, second);
+    struct mm_space_stats ss;
+    H_EQ(mm_space_stats(second, &ss), L4SRV_OK);
+    H_EQ(ss.threads, 2);
+    H_EQ(mm_register_thread(second, first, 0, &sp), L4SRV_ERR_EXISTS);
+    /* The space lives while any thread does. */
+    H_EQ(mm_deregister_thread(first), L4SRV_OK);
+    H_EQ(mm_space_stats(second, &ss), L4SRV_OK);
+    H_EQ(ss.threads, 1);
+    H_EQ(stats().spaces, 1);
+    end_tasks(&second, 1);
+    return 0;
+}
+
+static void register_thread_adds_a_thread_with_its_own_stack_to_a_space(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run_system(NULL, body_threads, NULL), 0);
+}
+
+static int body_many(void *arg)
+{
+    (void) arg;
+    struct mm_stats st0 = stats();
+    for (unsigned i = 0; i < 100; i++) {
+        L4_ThreadId_t t = h_task(i % 8, agent, NULL);
+        agent_malloc(t, 3 * 4096);
+        ask(t, A_FILL, 0, 0, 0, 0, NULL);
+        H_EQ(mm_deregister_thread(t), L4SRV_OK);
+        if (h_failures())
+            return 1;
+    }
+    struct mm_stats st = stats();
+    H_EQ(st.frames_free, st0.frames_free);
+    H_EQ(st.spaces, 0);
+    H_EQ(st.threads, 0);
+    return 0;
+}
+
+static void creating_and_destroying_spaces_returns_every_frame(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run_system(NULL, body_many, NULL), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -370,6 +626,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(shared_memory_is_seen_by_both_and_unmap_leaves_the_mapper_intact),
         cmocka_unit_test(a_shared_frame_outlives_its_mapper_and_read_only_stays_read_only),
         cmocka_unit_test(touching_twice_the_ram_swaps_and_every_word_comes_back),
+        cmocka_unit_test(pinned_pages_stay_resident_under_memory_pressure),
+        cmocka_unit_test(malloc_priv_maps_the_physical_memory_named_to_privileged_callers_only),
+        cmocka_unit_test(bad_requests_get_a_clear_error_and_change_nothing),
+        cmocka_unit_test(register_thread_adds_a_thread_with_its_own_stack_to_a_space),
+        cmocka_unit_test(creating_and_destroying_spaces_returns_every_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <l4/ipc.h>
+#include <l4/kdebug.h>
 #include <l4/message.h>
 #include <l4srv/swap.h>
 
@@ -48,6 +49,8 @@ void io_done(uint32_t frame, int error)
             slot_free(p->slot);
             p->slot = NO_SLOT;
             p->class = PAGE_RESIDENT; /* still dirty, still here */
+            mm.store_failed = true;
+            L4_KDB_PrintString("mm: the backing store failed a page-out: no more paging out");
             return;
         }
         p->class = PAGE_SWAPPED;

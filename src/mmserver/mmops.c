@@ -206,10 +206,10 @@ static enum outcome op_map(struct space *a, L4_Fpage_t page, L4_Word_t offset, L
     if (!b)
         return fail(r, L4SRV_ERR_NON_EXISTENT);
     if (L4_IsNilFpage(page) || size < PAGE_SIZE || !rights || (offset & PAGE_MASK) ||
-        base < a->base || !in_window(a, base - a->base, size) || !in_window(b, offset, size))
+        !in_window(b, offset, size))
         return fail(r, L4SRV_ERR_INVALID_ARG);
     L4_Word_t from = base - a->base;
-    if (!covered(a, from, size, (unsigned) rights))
+    if (base < a->base || !covered(a, from, size, (unsigned) rights))
         return fail(r, L4SRV_ERR_NO_PRIVILEGE); /* memory the caller does not have */
     for (L4_Word_t off = from; off < from + size; off += PAGE_SIZE)
         if (region_find(a, off)->kind == REGION_DEVICE)

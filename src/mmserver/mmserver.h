@@ -179,6 +179,7 @@ struct mm_state {
     L4_Word_t thread_cap;
 
     L4_ThreadId_t store; /* backing store, or nil */
+    bool store_failed;   /* a page-out failed: no more page-outs (see docs) */
     uint32_t swap_slots;
     uint32_t swap_used;
     uint8_t *slot_map; /* one bit per slot */

@@ -71,7 +71,7 @@ static bool evict(uint32_t f, unsigned *started)
         frames_free(f, 1);
         return true;
     }
-    uint32_t slot = mm.store.raw ? slot_alloc() : NO_SLOT;
+    uint32_t slot = mm.store.raw && !mm.store_failed ? slot_alloc() : NO_SLOT;
     if (slot == NO_SLOT)
         return false;
     frame_unmap(f); /* no more writes while it is copied out */

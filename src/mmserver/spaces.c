@@ -198,6 +198,15 @@ static int thread_error(void)
     }
 }
 
+/* Whether the kernel has the thread already (an ExchangeRegisters that changes nothing). */
+static bool thread_exists(L4_ThreadId_t t)
+{
+    L4_Word_t control, sp, ip, flags, handle;
+    L4_ThreadId_t pager;
+    return !L4_IsNilThread(L4_ExchangeRegisters(t, 0, 0, 0, 0, 0, L4_nilthread, &control, &sp, &ip,
+                                                &flags, &handle, &pager));
+}
+
 static void thread_delete(L4_ThreadId_t t)
 {
     L4_ThreadControl(t, L4_nilthread, L4_nilthread, L4_nilthread, (void *) ~0UL);
@@ -242,8 +251,8 @@ int space_new(L4_ThreadId_t thread, L4_ThreadId_t caller, bool priv, L4_Word_t *
     struct thread_rec *rec = L4_IsGlobalId(thread) ? thread_slot(thread) : NULL;
     if (!rec || L4_IsNilThread(thread))
         return L4SRV_ERR_INVALID_ARG;
-    if (rec->space)
-        return L4SRV_ERR_EXISTS;
+    if (rec->space || thread_exists(thread))
+        return L4SRV_ERR_EXISTS; /* never touch a thread someone else made */
     L4_ThreadId_t me = L4_Myself();
     L4_Fpage_t utcbs = L4_FpageLog2(UTCB_AREA, UTCB_AREA_LOG2);
     if (!L4_ThreadControl(thread, thread, caller, L4_nilthread, (void *) ~0UL))
@@ -278,7 +287,7 @@ int space_add_thread(L4_ThreadId_t thread, L4_ThreadId_t space, L4_ThreadId_t ca
         return L4SRV_ERR_NON_EXISTENT;
     if (!rec || L4_IsNilThread(thread))
         return L4SRV_ERR_INVALID_ARG;
-    if (rec->space)
+    if (rec->space || thread_exists(thread))
         return L4SRV_ERR_EXISTS;
     if (s->utcb_slots == ~0ULL)
         return L4SRV_ERR_NO_MEM;
