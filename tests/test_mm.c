@@ -6,11 +6,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include <l4srv/mm.h>
+#include <l4srv/swap.h>
 #include <l4srv/system.h>
 
 #include "harness.h"
@@ -57,57 +59,6 @@ static void boot_gives_all_conventional_memory_to_the_mm_server(void **state)
     assert_int_equal(h_run_system(NULL, body_boot, NULL), 0);
 }
 
-/* ---------------------------------------------------------- allocation */
-
-struct touch {
-    L4_Word_t size;
-    int result;
-};
-
-static void task_malloc_touch_free(void *kip)
-{
-    (void) kip;
-    struct touch *t = h_arg();
-    L4_Word_t at = 0;
-    t->result = mm_malloc(t->size, &at);
-    if (!t->result) {
-        volatile uint32_t *w = (volatile uint32_t *) at;
-        for (L4_Word_t i = 0; i < t->size / 4; i += 1024)
-            H_EQ(w[i], 0); /* zero filled on demand */
-        for (L4_Word_t i = 0; i < t->size / 4; i += 256)
-            w[i] = (uint32_t) (i * 2654435761u);
-        for (L4_Word_t i = 0; i < t->size / 4; i += 256)
-            H_EQ(w[i], (uint32_t) (i * 2654435761u));
-        t->result = mm_free(t->size, at);
-    }
-    h_signal_root();
-    L4_Sleep(L4_Never);
-}
-
-static int body_malloc(void *arg)
-{
-    (void) arg;
-    struct touch t = {.size = 256 * KIB, .result = -1};
-    L4_ThreadId_t task = h_task(0, task_malloc_touch_free, &t);
-    h_wait_signal_at(__FILE__, __LINE__, task);
-    H_EQ(t.result, L4SRV_OK);
-    struct mm_stats st = stats();
-    H_EQ(st.zero_fills, 64 + 1); /* and one page of stack */
-    H_CHECK(st.faults >= 64);
-    H_EQ(mm_deregister_thread(task), L4SRV_OK);
-    st = stats();
-    H_EQ(st.frames_free, st.frames_total);
-    H_EQ(st.spaces, 0);
-    check_accounting();
-    return 0;
-}
-
-static void malloc_memory_is_zero_filled_on_demand_and_freed(void **state)
-{
-    (void) state;
-    assert_int_equal(h_run_system(NULL, body_malloc, NULL), 0);
-}
-
 /* ------------------------------------------------------------ the agent */
 
 /*
@@ -128,6 +79,7 @@ enum agent_op {
     A_FILL,  /* w0 address, w1 bytes, w2 seed: write a pattern */
     A_CHECK, /* the same: count the words that differ */
     A_STATS,
+    A_ZERO, /* count the nonzero words */
 };
 
 static L4_Word_t pattern(L4_Word_t addr, L4_Word_t seed)
@@ -174,6 +126,10 @@ static void agent_do(L4_Word_t op, const L4_Word_t *w, L4_Word_t *r)
     case A_CHECK:
         for (L4_Word_t a = w[0]; a < w[0] + w[1]; a += sizeof(L4_Word_t))
             r[0] += *(volatile L4_Word_t *) a != pattern(a, w[2]);
+        break;
+    case A_ZERO:
+        for (L4_Word_t a = w[0]; a < w[0] + w[1]; a += sizeof(L4_Word_t))
+            r[0] += *(volatile L4_Word_t *) a != 0;
         break;
     case A_STATS: {
         struct mm_space_stats st;
@@ -230,10 +186,14 @@ static L4_Word_t ask_mm(L4_ThreadId_t a, L4_Word_t op, L4_Word_t w0, L4_Word_t w
     return r[0];
 }
 
+/* Memory in the agent's space; a failure ends the test (a fill of address 0 would crash). */
 static L4_Word_t agent_malloc(L4_ThreadId_t a, L4_Word_t size)
 {
-    L4_Word_t at = 0;
-    H_EQ(ask_mm(a, A_MALLOC, size, 0, 0, 0, &at), L4SRV_OK);
+    L4_Word_t at = 0, e = ask_mm(a, A_MALLOC, size, 0, 0, 0, &at);
+    if (e != L4SRV_OK) {
+        h_fail_at(__FILE__, __LINE__, "malloc(%lu) failed: %s", size, l4srv_strerror((int) e));
+        L4_Sleep(L4_Never); /* the watchdog ends the run, and the check fails it */
+    }
     return at;
 }
 
@@ -255,6 +215,35 @@ static void end_tasks(const L4_ThreadId_t *tasks, unsigned n)
     H_EQ(st.spaces, 0);
     H_EQ(st.threads, 0);
     check_accounting();
+}
+
+/* ---------------------------------------------------------- allocation */
+
+static int body_malloc(void *arg)
+{
+    (void) arg;
+    L4_ThreadId_t t = h_task(0, agent, NULL);
+    L4_Word_t size = 256 * KIB, a = agent_malloc(t, size), r[4];
+    uint64_t fills = stats().zero_fills;
+    ask(t, A_ZERO, a, size, 0, 0, r);
+    H_EQ(r[0], 0);                        /* zero filled on demand */
+    H_EQ(stats().zero_fills - fills, 64); /* one fresh frame per page touched */
+    ask(t, A_FILL, a, size, 11, 0, NULL);
+    ask(t, A_CHECK, a, size, 11, 0, r);
+    H_EQ(r[0], 0);
+    H_EQ(ask_mm(t, A_FREE, size, a, 0, 0, NULL), L4SRV_OK);
+    H_EQ(mm_deregister_thread(t), L4SRV_OK);
+    struct mm_stats st = stats();
+    H_EQ(st.frames_free, st.frames_total);
+    H_EQ(st.spaces, 0);
+    check_accounting();
+    return 0;
+}
+
+static void malloc_memory_is_zero_filled_on_demand_and_freed(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run_system(NULL, body_malloc, NULL), 0);
 }
 
 /* ------------------------------------------------------- shared memory */
@@ -309,8 +298,11 @@ static int body_shared_outlives(void *arg)
     L4_Word_t r[4];
     ask(t[1], A_READ, b_base + 0x300000, 0, 0, 0, r);
     H_EQ(r[0], 77);
-    struct mm_stats st = stats();
-    H_EQ(st.frames_used, 2 + 1); /* two stack pages and the shared frame */
+    /* Every used frame is some space's resident page, the shared one once. */
+    L4_Word_t r0[4], r1[4];
+    ask(t[0], A_STATS, 0, 0, 0, 0, r0);
+    ask(t[1], A_STATS, 0, 0, 0, 0, r1);
+    H_EQ(stats().frames_used, r0[1] + r1[1]);
     /* Read-only for the receiver: a write is refused with an exception. */
     expect_refused(t[1], A_WRITE, b_base + 0x300000, 1);
     end_tasks(t, 2);
@@ -616,6 +608,161 @@ static void creating_and_destroying_spaces_returns_every_frame(void **state)
     assert_int_equal(h_run_system(NULL, body_many, NULL), 0);
 }
 
+/* ------------------------------------------------------ backing stores */
+
+/* Never receives at all. */
+static void silent_thread(void *kip)
+{
+    (void) kip;
+    L4_Sleep(L4_Never);
+}
+
+/* Answers how big it is, then stops answering. */
+static void hung_store(void *kip)
+{
+    (void) kip;
+    L4_ThreadId_t from;
+    L4_MsgTag_t tag = L4_Wait(&from);
+    H_EQ(L4_Label(tag), SWAP_INFO);
+    L4_LoadMR(0, 1);
+    L4_LoadMR(1, 4 * SMALL_RAM / 4096);
+    L4_Reply(from);
+    L4_Sleep(L4_Never);
+}
+
+static int body_hung_store(void *arg)
+{
+    (void) arg;
+    /* A store that never answers is not registered, and nothing changes. */
+    L4_ThreadId_t silent = h_spawn(H_APP(10), silent_thread, NULL);
+    H_EQ(mm_register_backingstore(silent), L4SRV_ERR_UNRESPONSIVE);
+    H_EQ(stats().swap_slots, 0);
+    L4_ThreadId_t hung = h_spawn(H_APP(11), hung_store, NULL);
+    H_EQ(mm_register_backingstore(hung), L4SRV_OK);
+    H_EQ(stats().swap_slots, 4 * SMALL_RAM / 4096);
+    /* Memory pressure: the first page-out times out, and with no way out
+     * the fault that needs a frame is refused, not left hanging. */
+    L4_ThreadId_t t = h_task(0, agent, NULL);
+    L4_Word_t a = agent_malloc(t, 2 * SMALL_RAM);
+    L4_MsgTag_t tag = ask(t, A_FILL, a, 2 * SMALL_RAM, 1, 0, NULL);
+    H_CHECK(h_is_exception(tag));
+    struct mm_stats st = stats();
+    H_EQ(st.page_outs, 0);
+    H_EQ(st.swap_used, 0); /* the slots of failed page-outs came back */
+    H_CHECK(st.refused >= 1);
+    check_accounting();
+    end_tasks(&t, 1);
+    return 0;
+}
+
+static void a_backing_store_that_stops_answering_fails_faults_cleanly(void **state)
+{
+    (void) state;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.deterministic = 1;
+    cfg.phys_mem_size = SMALL_RAM;
+    struct l4srv_options opt = {.no_swap = 1, .swap_timeout_ms = 50};
+    assert_int_equal(h_run_system_config(&cfg, &opt, body_hung_store, NULL), 0);
+}
+
+/*
+ * A backing store that is itself paged by the MM server: each request makes
+ * it touch a page it has not touched before, so the MM server must serve
+ * the store's fault while one of its own threads waits for the store.
+ */
+#define STORE_SLOTS   (4 * SMALL_RAM / 4096)
+#define STAGING_PAGES 16
+
+struct paged_store {
+    L4_Word_t stack; /* its main stack, to pin */
+    uint8_t *slots;  /* page contents, in host memory */
+};
+
+static _Alignas(4096) char store_buffer[4096];
+
+static void paged_store(void *kip)
+{
+    (void) kip;
+    struct paged_store *ps = h_arg();
+    L4_Word_t staging = 0;
+    H_EQ(mm_malloc(STAGING_PAGES * 4096, &staging), L4SRV_OK);
+    /* Pinned: resident, so serving its faults never needs a page-out (to itself). */
+    H_EQ(mm_pin_priv(STAGING_PAGES * 4096, staging), L4SRV_OK);
+    H_EQ(mm_pin_priv(MAIN_STACK, ps->stack), L4SRV_OK);
+    h_signal_root();
+    L4_MsgBuffer_t buf;
+    L4_MsgBufferClear(&buf);
+    L4_MsgBufferAppendSimpleRcvString(&buf, L4_StringItem(4096, store_buffer));
+    for (;;) {
+        L4_AcceptStrings(L4_StringItemsAcceptor, &buf);
+        L4_ThreadId_t from;
+        L4_MsgTag_t tag = L4_Wait(&from);
+        L4_Word_t slot = 0;
+        L4_StoreMR(1, &slot);
+        char *stage = (char *) staging + (slot % STAGING_PAGES) * 4096;
+        L4_Msg_t msg;
+        L4_MsgClear(&msg);
+        if (L4_Label(tag) == SWAP_INFO) {
+            L4_MsgAppendWord(&msg, STORE_SLOTS);
+        } else if (L4_Label(tag) == SWAP_WRITE && slot < STORE_SLOTS) {
+            memcpy(stage, store_buffer, 4096);
+            memcpy(ps->slots + slot * 4096, stage, 4096);
+        } else if (L4_Label(tag) == SWAP_READ && slot < STORE_SLOTS) {
+            memcpy(stage, ps->slots + slot * 4096, 4096);
+            memcpy(store_buffer, stage, 4096);
+            L4_MsgAppendSimpleStringItem(&msg, L4_StringItem(4096, store_buffer));
+        } else {
+            L4_Set_MsgLabel(&msg, 1);
+        }
+        L4_MsgLoad(&msg);
+        L4_Reply(from);
+    }
+}
+
+static int body_paged_store(void *arg)
+{
+    struct paged_store *ps = arg;
+    L4_ThreadId_t store = h_tid(H_APP(9), 1);
+    L4_Word_t sp = 0, ip = 0;
+    L4_Fpage_t utcbs;
+    H_EQ(mm_new_as(store, 1, 0, L4_nilthread, &sp, &ip, &utcbs), L4SRV_OK);
+    ps->stack = sp - MAIN_STACK;
+    h_set_arg(store, ps);
+    L4_Start_SpIp(store, sp, (L4_Word_t) paged_store);
+    h_wait_signal_at(__FILE__, __LINE__, store);
+    H_EQ(mm_register_backingstore(store), L4SRV_OK);
+    struct mm_space_stats before, after;
+    H_EQ(mm_space_stats(store, &before), L4SRV_OK);
+    L4_ThreadId_t t = h_task(0, agent, NULL);
+    L4_Word_t a = agent_malloc(t, 2 * SMALL_RAM), r[4];
+    ask(t, A_FILL, a, 2 * SMALL_RAM, 3, 0, NULL);
+    ask(t, A_CHECK, a, 2 * SMALL_RAM, 3, 0, r);
+    H_EQ(r[0], 0);
+    H_CHECK(stats().page_ins > 0);
+    H_EQ(mm_space_stats(store, &after), L4SRV_OK);
+    H_EQ(after.faults - before.faults, STAGING_PAGES); /* each served in the middle of I/O */
+    check_accounting();
+    L4_ThreadId_t both[2] = {t, store};
+    end_tasks(both, 2);
+    return 0;
+}
+
+static void the_pager_serves_the_faults_of_the_store_it_is_waiting_for(void **state)
+{
+    (void) state;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.deterministic = 1;
+    cfg.phys_mem_size = SMALL_RAM;
+    struct l4srv_options opt = {.no_swap = 1};
+    struct paged_store ps = {.slots = calloc(STORE_SLOTS, 4096)};
+    assert_non_null(ps.slots);
+    int result = h_run_system_config(&cfg, &opt, body_paged_store, &ps);
+    free(ps.slots);
+    assert_int_equal(result, 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -631,6 +778,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(bad_requests_get_a_clear_error_and_change_nothing),
         cmocka_unit_test(register_thread_adds_a_thread_with_its_own_stack_to_a_space),
         cmocka_unit_test(creating_and_destroying_spaces_returns_every_frame),
+        cmocka_unit_test(a_backing_store_that_stops_answering_fails_faults_cleanly),
+        cmocka_unit_test(the_pager_serves_the_faults_of_the_store_it_is_waiting_for),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

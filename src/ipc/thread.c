@@ -37,10 +37,36 @@ int kick_signal(void)
 
 /* ------------------------------------------------------ kernel entry/exit */
 
+/*
+ * The kernel runs on its caller's stack. When that stack is in the
+ * caller's window, its pages come from a pager on first touch, and a touch
+ * inside the kernel could not be served (the kernel cannot fault). So the
+ * pages the kernel may need below the caller's SP are written here, while
+ * the thread still counts as in user mode: an unmapped one faults to the
+ * pager like any user access, and a guard page reports a stack overflow.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define KERNEL_STACK_RESERVE (64 * 1024UL) /* sanitizer frames are several times larger */
+#else
+#define KERNEL_STACK_RESERVE (12 * 1024UL)
+#endif
+
+static void kernel_stack_probe(struct tcb *t)
+{
+    word_t sp = (word_t) __builtin_frame_address(0);
+    if (!t->space || sp < KERNEL_STACK_RESERVE ||
+        !window_contains(t->space, sp - KERNEL_STACK_RESERVE, KERNEL_STACK_RESERVE))
+        return; /* a host stack: the host maps it */
+    for (word_t page = (sp & ~(PAGE_SIZE - 1)) - PAGE_SIZE; page >= sp - KERNEL_STACK_RESERVE;
+         page -= PAGE_SIZE)
+        *(volatile char *) page = 0; /* below SP: nothing lives there */
+}
+
 struct tcb *kernel_enter(void)
 {
     struct tcb *t = current_tcb;
     if (t) {
+        kernel_stack_probe(t);
         atomic_store_explicit(&t->run, RUN_KERNEL, memory_order_seq_cst);
         if (sched_deterministic())
             sched_det_kernel_entry(t); /* every kernel entry is a scheduling point */
