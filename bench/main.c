@@ -18,6 +18,7 @@ static const struct bench_family *const families[] = {
     &bench_baseline,
     &bench_ipc,
     &bench_memory,
+    &bench_mm,
 };
 
 /*
@@ -25,7 +26,7 @@ static const struct bench_family *const families[] = {
  * all its entries ran: a denominator may add up the baselines whose sum
  * does the same work as num.
  */
-#define RATIO_TERMS 2
+#define RATIO_TERMS 3
 
 static const struct {
     const char *name, *num, *den[RATIO_TERMS];
@@ -34,6 +35,10 @@ static const struct {
     {"ipc_rt_ratio_vs_futex_spin", "ipc_rt", {"futex_spin_rt"}},
     {"ipc_rt_ratio_vs_unix_socket", "ipc_rt", {"unix_socket_rt"}},
     {"pagefault_ratio", "pagefault", {"sigsegv_mmap", "futex_rt"}},
+    {"mm_fault_ratio", "mm_fault", {"sigsegv_mmap", "futex_rt"}},
+    {"mm_fault_vs_raw_pager", "mm_fault", {"pagefault"}},
+    {"mm_swap_in_ratio", "mm_swap_in", {"pread_page", "sigsegv_mmap", "futex_rt"}},
+    {"mm_malloc_free_ratio", "mm_malloc_free", {"mmap_munmap"}},
 };
 
 #define DEFAULT_ITERS 20000UL

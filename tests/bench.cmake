@@ -1,4 +1,5 @@
-# bench_smoke: l4sim-bench runs its baselines, ipc_rt, pagefault, map_unmap
+# bench_smoke: l4sim-bench runs its baselines, ipc_rt, pagefault, map_unmap,
+# the MM-server entries
 # and map_budget_pages (few iterations) and prints well-formed JSON lines;
 # the numbers themselves are not checked.
 # See bench_smoke.sh.
