@@ -35,6 +35,32 @@ static void check_accounting(void)
     H_EQ(st.frames_free + st.frames_used, st.frames_total);
 }
 
+/*
+ * Every test runs through these: after its body, frames are still
+ * conserved (free + used = total), whatever the body did.
+ */
+struct checked {
+    int (*body)(void *arg);
+    void *arg;
+};
+
+static int checked_body(void *arg)
+{
+    struct checked *c = arg;
+    int result = c->body(c->arg);
+    check_accounting();
+    return result;
+}
+
+static int run_checked(const struct l4sim_config *cfg, const struct l4srv_options *opt,
+                       int (*body)(void *arg), void *arg)
+{
+    struct checked c = {body, arg};
+    if (cfg)
+        return h_run_system_config(cfg, opt, checked_body, &c);
+    return h_run_system(opt, checked_body, &c);
+}
+
 /* ------------------------------------------------------------ start-up */
 
 static int body_boot(void *arg)
@@ -56,7 +82,7 @@ static int body_boot(void *arg)
 static void boot_gives_all_conventional_memory_to_the_mm_server(void **state)
 {
     (void) state;
-    assert_int_equal(h_run_system(NULL, body_boot, NULL), 0);
+    assert_int_equal(run_checked(NULL, NULL, body_boot, NULL), 0);
 }
 
 /* ------------------------------------------------------------ the agent */
@@ -243,7 +269,7 @@ static int body_malloc(void *arg)
 static void malloc_memory_is_zero_filled_on_demand_and_freed(void **state)
 {
     (void) state;
-    assert_int_equal(h_run_system(NULL, body_malloc, NULL), 0);
+    assert_int_equal(run_checked(NULL, NULL, body_malloc, NULL), 0);
 }
 
 /* ------------------------------------------------------- shared memory */
@@ -281,7 +307,7 @@ static int body_shared(void *arg)
 static void shared_memory_is_seen_by_both_and_unmap_leaves_the_mapper_intact(void **state)
 {
     (void) state;
-    assert_int_equal(h_run_system(NULL, body_shared, NULL), 0);
+    assert_int_equal(run_checked(NULL, NULL, body_shared, NULL), 0);
 }
 
 static int body_shared_outlives(void *arg)
@@ -312,7 +338,7 @@ static int body_shared_outlives(void *arg)
 static void a_shared_frame_outlives_its_mapper_and_read_only_stays_read_only(void **state)
 {
     (void) state;
-    assert_int_equal(h_run_system(NULL, body_shared_outlives, NULL), 0);
+    assert_int_equal(run_checked(NULL, NULL, body_shared_outlives, NULL), 0);
 }
 
 /* ------------------------------------------------------------- swapping */
@@ -349,7 +375,7 @@ static void touching_twice_the_ram_swaps_and_every_word_comes_back(void **state)
     l4sim_config_init(&cfg);
     cfg.deterministic = 1;
     cfg.phys_mem_size = SMALL_RAM;
-    assert_int_equal(h_run_system_config(&cfg, NULL, body_swap, NULL), 0);
+    assert_int_equal(run_checked(&cfg, NULL, body_swap, NULL), 0);
 }
 
 /* A privileged task (pin_priv, malloc_priv), or an ordinary one. */
@@ -417,7 +443,7 @@ static void pinned_pages_stay_resident_under_memory_pressure(void **state)
     l4sim_config_init(&cfg);
     cfg.deterministic = 1;
     cfg.phys_mem_size = SMALL_RAM;
-    assert_int_equal(h_run_system_config(&cfg, NULL, body_pin, NULL), 0);
+    assert_int_equal(run_checked(&cfg, NULL, body_pin, NULL), 0);
 }
 
 /* ------------------------------------------------------ device memory */
@@ -455,7 +481,7 @@ static int body_device(void *arg)
 static void malloc_priv_maps_the_physical_memory_named_to_privileged_callers_only(void **state)
 {
     (void) state;
-    assert_int_equal(h_run_system(NULL, body_device, NULL), 0);
+    assert_int_equal(run_checked(NULL, NULL, body_device, NULL), 0);
 }
 
 /* ------------------------------------------------------------ bad input */
@@ -541,7 +567,7 @@ static int body_bad(void *arg)
 static void bad_requests_get_a_clear_error_and_change_nothing(void **state)
 {
     (void) state;
-    assert_int_equal(h_run_system(NULL, body_bad, NULL), 0);
+    assert_int_equal(run_checked(NULL, NULL, body_bad, NULL), 0);
 }
 
 /* ------------------------------------------------------------- threads */
@@ -580,7 +606,7 @@ static int body_threads(void *arg)
 static void register_thread_adds_a_thread_with_its_own_stack_to_a_space(void **state)
 {
     (void) state;
-    assert_int_equal(h_run_system(NULL, body_threads, NULL), 0);
+    assert_int_equal(run_checked(NULL, NULL, body_threads, NULL), 0);
 }
 
 static int body_many(void *arg)
@@ -605,7 +631,7 @@ static int body_many(void *arg)
 static void creating_and_destroying_spaces_returns_every_frame(void **state)
 {
     (void) state;
-    assert_int_equal(h_run_system(NULL, body_many, NULL), 0);
+    assert_int_equal(run_checked(NULL, NULL, body_many, NULL), 0);
 }
 
 /* ------------------------------------------------------ backing stores */
@@ -663,7 +689,7 @@ static void a_backing_store_that_stops_answering_fails_faults_cleanly(void **sta
     cfg.deterministic = 1;
     cfg.phys_mem_size = SMALL_RAM;
     struct l4srv_options opt = {.no_swap = 1, .swap_timeout_ms = 50};
-    assert_int_equal(h_run_system_config(&cfg, &opt, body_hung_store, NULL), 0);
+    assert_int_equal(run_checked(&cfg, &opt, body_hung_store, NULL), 0);
 }
 
 /*
@@ -758,7 +784,7 @@ static void the_pager_serves_the_faults_of_the_store_it_is_waiting_for(void **st
     struct l4srv_options opt = {.no_swap = 1};
     struct paged_store ps = {.slots = calloc(STORE_SLOTS, 4096)};
     assert_non_null(ps.slots);
-    int result = h_run_system_config(&cfg, &opt, body_paged_store, &ps);
+    int result = run_checked(&cfg, &opt, body_paged_store, &ps);
     free(ps.slots);
     assert_int_equal(result, 0);
 }
