@@ -121,10 +121,18 @@ ctest_pass() {
     record "$name" $((total - failed)) "$failed" $((SECONDS - start)) "$dir/"
 }
 
-# The build/ tree's suite once more, every test run under valgrind memcheck.
+# The suite once more, from a Debug build, every test under valgrind memcheck.
 memcheck_pass() {
-    local dir=build name="valgrind"
+    local dir=build-vg name="valgrind"
     local bdir="$ROOT/$dir" logf="$ROOT/$dir/ctest-valgrind.log" start=$SECONDS rc=0
+    # A Debug build: in optimised builds, a thread of a pager-mapped stack
+    # resumed after a page fault sometimes sees a misaligned SP under
+    # valgrind (an SSE store then faults); see docs/design.md, open problems.
+    log "$name: Debug build in $dir/"
+    if ! configure_and_build "$dir" -DCMAKE_BUILD_TYPE=Debug -DL4SIM_WERROR=ON; then
+        build_failed "$name" "$dir" "$start"
+        return
+    fi
     log "$name: ctest -T memcheck in $dir/ (labels slow, no-valgrind excluded)"
     # ctest -T wants a DartConfiguration.tcl (written by include(CTest), which
     # this project does not use); a minimal one silences its complaints.
@@ -195,11 +203,12 @@ cmd_test() {
     start=$SECONDS
     if cmd_build; then
         ctest_pass tests build
-        # 2. The same binaries under valgrind.
-        memcheck_pass
     else
         build_failed tests build "$start"
     fi
+
+    # 2. The suites under valgrind, from a Debug build of their own.
+    memcheck_pass
 
     # 3. AddressSanitizer + UndefinedBehaviorSanitizer. No -Werror here: GCC
     # warns differently with instrumentation, and build/ already enforces it.
@@ -234,7 +243,7 @@ cmd_tsan() {
 
 cmd_clean() {
     log "clean: removing build trees"
-    rm -rf "$ROOT/build" "$ROOT/build-asan" "$ROOT/build-tsan"
+    rm -rf "$ROOT/build" "$ROOT/build-vg" "$ROOT/build-asan" "$ROOT/build-tsan"
 }
 
 usage() {
@@ -246,7 +255,7 @@ usage: scripts/run.sh COMMAND
   test    setup + build + ctest, the same under valgrind memcheck, and an
           ASan+UBSan build in build-asan/ with ctest; ends "N passed, N failed"
   tsan    setup + ThreadSanitizer build in build-tsan/ with ctest
-  clean   remove build/, build-asan/ and build-tsan/
+  clean   remove build/, build-vg/, build-asan/ and build-tsan/
 EOF
 }
 

@@ -35,6 +35,8 @@ int kick_signal(void)
     return SIGRTMIN + 3;
 }
 
+static unsigned window_stack_register(struct tcb *self, word_t sp);
+
 /* ------------------------------------------------------ kernel entry/exit */
 
 /*
@@ -241,9 +243,11 @@ static void thread_body(struct tcb *self)
         self->user_ip = ip;
         self->user_sp = sp;
         trace_event(TR_THREAD_START, self->id, ID_NIL, 0, NULL);
+        unsigned window_stack = window_stack_register(self, sp);
         atomic_store_explicit(&self->run, RUN_USER, memory_order_seq_cst);
         int how = arch_user_enter(ip, sp, (word_t) kernel.kip, &self->user_frame_sp);
         atomic_store_explicit(&self->run, RUN_KERNEL, memory_order_seq_cst);
+        stack_deregister(window_stack);
         if (how != 0) {
             forget_abandoned_frames(self);
             unblock_kernel_signals(); /* we may have left user code from inside a handler */
@@ -254,6 +258,30 @@ static void thread_body(struct tcb *self)
             atomic_store_explicit(&self->run, RUN_HALTED, memory_order_seq_cst);
         }
     }
+}
+
+/*
+ * Under Valgrind, a user stack in the thread's window must be known as a
+ * stack, or the switch to it looks like a wild SP change and memcheck loses
+ * track of what lies below SP (a pager maps such stacks a page at a time, so
+ * nobody else registers them). Up to 1 MiB below the starting SP counts.
+ */
+#define WINDOW_STACK_SPAN (1UL << 20)
+
+static unsigned window_stack_register(struct tcb *self, word_t sp)
+{
+#ifdef HAVE_VALGRIND_H
+    if (!RUNNING_ON_VALGRIND || !self->space || !window_contains(self->space, sp - 1, 1))
+        return 0;
+    word_t hi = (sp + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1), lo = self->space->win_base;
+    if (hi - lo > WINDOW_STACK_SPAN)
+        lo = hi - WINDOW_STACK_SPAN;
+    return stack_register((void *) lo, hi - lo);
+#else
+    (void) self;
+    (void) sp;
+    return 0;
+#endif
 }
 
 unsigned stack_register(void *base, size_t size)
