@@ -17,8 +17,9 @@ extern "C" {
 
 /* Options for l4srv_run; zero means the default. */
 struct l4srv_options {
-    unsigned swap_slots; /* pages the backing store may hold (default 4 x RAM) */
-    int no_swap;         /* start no backing store: the MM server cannot page out */
+    unsigned swap_slots;     /* pages the backing store may hold (default 4 x RAM) */
+    int no_swap;             /* start no backing store: the MM server cannot page out */
+    const char *modules_dir; /* host directory whose regular files are /modules (none: empty) */
 };
 
 /*
