@@ -149,6 +149,10 @@ static void watchdog(int sig)
     _exit(70);
 }
 
+/* Set by h_run_system for one run: boot the standard servers too (l4srv_run). */
+static const struct l4srv_options *system_opt;
+static bool system_run;
+
 static int root_main(void *arg)
 {
     (void) arg;
@@ -173,7 +177,9 @@ int h_run_config(const struct l4sim_config *cfg, int (*body)(void *arg), void *a
         limit = (unsigned) atoi(env);
     signal(SIGALRM, watchdog);
     alarm(limit);
-    int result = l4sim_run(cfg, root_main, NULL);
+    int result =
+        system_run ? l4srv_run(cfg, system_opt, root_main, NULL) : l4sim_run(cfg, root_main, NULL);
+    system_run = false;
     alarm(0);
 
     free_stacks();
@@ -215,6 +221,21 @@ int h_run(int (*body)(void *arg), void *arg)
     if (cfg.deterministic && !getenv("L4SIM_SEED"))
         cfg.seed = default_seed();
     return h_run_config(&cfg, body, arg);
+}
+
+int h_run_system(const struct l4srv_options *opt, int (*body)(void *arg), void *arg)
+{
+    system_run = true;
+    system_opt = opt;
+    return h_run(body, arg);
+}
+
+int h_run_system_config(const struct l4sim_config *cfg, const struct l4srv_options *opt,
+                        int (*body)(void *arg), void *arg)
+{
+    system_run = true;
+    system_opt = opt;
+    return h_run_config(cfg, body, arg);
 }
 
 int h_run_free(int (*body)(void *arg), void *arg)

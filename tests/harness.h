@@ -18,6 +18,7 @@
 #include <l4/thread.h>
 #include <l4/types.h>
 #include <l4sim/l4sim.h>
+#include <l4srv/system.h>
 
 /*
  * Expectations. Any L4 thread (or the root) may check a condition; a failed
@@ -77,6 +78,15 @@ int h_run(int (*body)(void *arg), void *arg);
  * CPU of deterministic mode forever). */
 int h_run_free(int (*body)(void *arg), void *arg);
 int h_run_config(const struct l4sim_config *cfg, int (*body)(void *arg), void *arg);
+/*
+ * h_run with the standard system (l4srv_run with opt): body runs once the
+ * servers are up. Its own threads must use numbers n >= H_FIRST_APP, clear
+ * of the servers' well-known IDs.
+ */
+int h_run_system(const struct l4srv_options *opt, int (*body)(void *arg), void *arg);
+int h_run_system_config(const struct l4sim_config *cfg, const struct l4srv_options *opt,
+                        int (*body)(void *arg), void *arg);
+#define H_FIRST_APP (L4SRV_FIRST_FREE - 1)
 
 /* ---- Inside a run (root or its threads). ---- */
 

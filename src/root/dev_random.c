@@ -19,7 +19,7 @@
 struct stream {
     int used;
     L4_Word_t gen;   /* bumped on close, so the old handle goes stale */
-    L4_Word_t owner; /* ID (as delivered) of the opener */
+    L4_Word_t owner; /* global ID of the opener */
     uint64_t state;  /* splitmix64 */
 };
 
@@ -52,7 +52,7 @@ static struct stream *stream_of(const struct srv_req *rq, L4_Word_t handle)
 {
     L4_Word_t i = handle & 0xff;
     if (i >= MAX_OPEN || !streams[i].used || stream_handle((int) i) != handle ||
-        streams[i].owner != rq->from.raw)
+        streams[i].owner != rq->client.raw)
         return NULL;
     return &streams[i];
 }
@@ -75,7 +75,7 @@ static int do_open(const struct srv_req *rq, L4_Word_t *handle)
     /* Each open gets its own stream: the n-th open of a run always reads the same bytes. */
     uint64_t s = seed ^ ++opened;
     streams[i] = (struct stream){
-        .used = 1, .gen = streams[i].gen + 1, .owner = rq->from.raw, .state = splitmix64(&s)};
+        .used = 1, .gen = streams[i].gen + 1, .owner = rq->client.raw, .state = splitmix64(&s)};
     *handle = stream_handle(i);
     return 0;
 }

@@ -21,7 +21,7 @@
 struct open_file {
     int used;
     L4_Word_t gen;    /* bumped on close, so the old handle goes stale */
-    L4_Word_t owner;  /* ID (as delivered) of the opener: only it may use the handle */
+    L4_Word_t owner;  /* global ID of the opener: only it may use the handle */
     L4_Word_t object; /* the node's handle, checked at each use */
     L4_Word_t flags;
     L4_Word_t offset;
@@ -43,7 +43,7 @@ static struct open_file *file_of(const struct srv_req *rq, L4_Word_t handle)
 {
     L4_Word_t i = handle & ((1UL << NS_SLOT_BITS) - 1);
     if (i >= MAX_OPEN || !files[i].used || file_handle((int) i) != handle ||
-        files[i].owner != rq->from.raw)
+        files[i].owner != rq->client.raw)
         return NULL;
     return &files[i];
 }
@@ -130,7 +130,7 @@ static int do_open(const struct srv_req *rq, L4_Word_t *handle)
     struct open_file *f = &files[i];
     L4_Word_t gen = f->gen + 1;
     *f = (struct open_file){
-        .gen = gen, .owner = rq->from.raw, .object = ns_handle(slot), .flags = flags, .fd = -1};
+        .gen = gen, .owner = rq->client.raw, .object = ns_handle(slot), .flags = flags, .fd = -1};
     int err = open_contents(f, slot);
     if (err) {
         release(f);

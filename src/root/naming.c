@@ -204,7 +204,7 @@ static int mk_object(const struct srv_req *rq, const char *buf, L4_Word_t *handl
     int slot = ns_add(dir, buf, rq->len, type, kind);
     if (slot < 0)
         return L4SRV_ERR_NO_MEM;
-    ns_nodes[slot].owner = rq->from.raw;
+    ns_nodes[slot].owner = rq->client.raw;
     ns_nodes[slot].target = L4_nilthread;
     if (kind == NS_DIR)
         ns_nodes[slot].creatable = ANY_TYPE;
@@ -217,7 +217,7 @@ static int owned_slot(const struct srv_req *rq, L4_Word_t handle, int *slot)
 {
     if ((*slot = ns_slot(handle)) < 0 || handle == NAMING_ROOT)
         return L4SRV_ERR_NON_EXISTENT;
-    if (ns_nodes[*slot].owner != rq->from.raw || ns_nodes[*slot].owner == 0)
+    if (ns_nodes[*slot].owner != rq->client.raw || ns_nodes[*slot].owner == 0)
         return L4SRV_ERR_NO_PRIVILEGE;
     return 0;
 }

@@ -38,7 +38,7 @@ struct ns_node {
     enum ns_kind kind;
     int parent; /* slot of the directory holding it; -1 for the root */
     char name[NAMING_NAME_MAX + 1];
-    L4_Word_t owner;    /* ID (as delivered) of the thread that made it; 0: the system */
+    L4_Word_t owner;    /* global ID of the thread that made it; 0: the system */
     unsigned creatable; /* directories: bit (1 << type) for each type mk_object may make here */
     /* NS_BOUND: the implementing thread; nil until naming_register. */
     L4_ThreadId_t target;

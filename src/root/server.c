@@ -5,6 +5,7 @@
  */
 #include <l4/ipc.h>
 #include <l4/message.h>
+#include <l4/thread.h>
 
 #include "server.h"
 
@@ -19,6 +20,7 @@ void srv_receive(struct srv_req *rq, void *buf, size_t cap)
         tag = L4_Wait(&rq->from);
     } while (L4_IpcFailed(tag)); /* a sender's failed string copy, say: nothing to answer */
 
+    rq->client = L4_IsLocalId(rq->from) ? L4_GlobalIdOf(rq->from) : rq->from;
     rq->label = L4_Label(tag);
     rq->u = (unsigned) L4_UntypedWords(tag);
     rq->t = (unsigned) L4_TypedWords(tag);

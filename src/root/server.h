@@ -13,7 +13,8 @@
 #define SRV_MAX_WORDS 8 /* untyped words a request may carry */
 
 struct srv_req {
-    L4_ThreadId_t from; /* as delivered: a local ID for a thread of our own space */
+    L4_ThreadId_t from;   /* as delivered: a local ID for a thread of our own space */
+    L4_ThreadId_t client; /* its global ID, which names owners: local IDs carry no version */
     L4_Word_t label;
     unsigned u, t;              /* the tag's counts, unchecked */
     L4_Word_t w[SRV_MAX_WORDS]; /* MR1..MRu (the first SRV_MAX_WORDS) */
