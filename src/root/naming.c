@@ -170,7 +170,7 @@ static int resolve(const char *path, size_t len, L4_Word_t dir, struct naming_re
 
 static void do_resolve(const struct srv_req *rq, const char *buf)
 {
-    struct naming_result r;
+    struct naming_result r = {.parts = 0};
     if (!srv_shape(rq, 1, 1)) {
         srv_reply(rq, L4SRV_ERR_INVALID_ARG, 0, NULL, NULL, 0);
         return;
