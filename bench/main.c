@@ -18,6 +18,7 @@ static const struct bench_family *const families[] = {
     &bench_baseline,
     &bench_ipc,
     &bench_memory,
+    &bench_naming,
 };
 
 /*
