@@ -74,8 +74,11 @@ static int do_open(const struct srv_req *rq, L4_Word_t *handle)
         return L4SRV_ERR_NO_MEM;
     /* Each open gets its own stream: the n-th open of a run always reads the same bytes. */
     uint64_t s = seed ^ ++opened;
-    streams[i] = (struct stream){
-        .used = 1, .gen = streams[i].gen + 1, .owner = rq->client.raw, .state = splitmix64(&s)};
+    struct stream *st = &streams[i];
+    st->used = 1;
+    st->gen++;
+    st->owner = rq->client.raw;
+    st->state = splitmix64(&s);
     *handle = stream_handle(i);
     return 0;
 }

@@ -59,9 +59,11 @@ static int start_one(enum l4srv_thread which, void (*fn)(void *kip), const char 
 int services_start(uint64_t seed)
 {
     random_device_seed(seed);
-    int ok = start_one(L4SRV_LOG, log_service, "log service");
+    if (!start_one(L4SRV_LOG, log_service, "log service"))
+        return 0;
     L4_KDB_PrintString("root: log service registered as /services/log");
-    ok &= start_one(L4SRV_NAMING_AUX, random_device, "random device");
+    if (!start_one(L4SRV_NAMING_AUX, random_device, "random device"))
+        return 0;
     L4_KDB_PrintString("root: random device registered as /dev/random");
-    return ok;
+    return 1;
 }
