@@ -19,6 +19,7 @@ static const struct bench_family *const families[] = {
     &bench_ipc,
     &bench_memory,
     &bench_mm,
+    &bench_naming,
 };
 
 /*

@@ -18,6 +18,7 @@
 #include <l4/thread.h>
 #include <l4/types.h>
 #include <l4sim/l4sim.h>
+#include <l4srv/system.h>
 
 /*
  * Expectations. Any L4 thread (or the root) may check a condition; a failed
@@ -77,17 +78,19 @@ int h_run(int (*body)(void *arg), void *arg);
  * CPU of deterministic mode forever). */
 int h_run_free(int (*body)(void *arg), void *arg);
 int h_run_config(const struct l4sim_config *cfg, int (*body)(void *arg), void *arg);
-
 /*
- * The same with the standard servers (l4srv_run): body runs in the root
- * task once the MM server, task service and backing store are up.
+ * h_run with the standard system (l4srv_run with opt): body runs in the
+ * root task once the MM server, task service, backing store and name
+ * service are up. Its own threads must use numbers n >= H_FIRST_APP, clear
+ * of the servers' well-known IDs.
  */
-struct l4srv_options;
 int h_run_system(const struct l4srv_options *opt, int (*body)(void *arg), void *arg);
 int h_run_system_config(const struct l4sim_config *cfg, const struct l4srv_options *opt,
                         int (*body)(void *arg), void *arg);
-/* Thread numbers the servers leave to tests: use h_tid(H_APP(n), v). */
-#define H_APP(n) (31u + (n)) /* h_tid(31) is the root + L4SRV_FIRST_FREE */
+#define H_FIRST_APP (L4SRV_FIRST_FREE - 1)
+
+/* Thread numbers the servers leave to tests: h_tid(H_APP(n), v), n >= 0. */
+#define H_APP(n) (H_FIRST_APP + (n))
 
 /* ---- Inside a run (root or its threads). ---- */
 

@@ -20,6 +20,7 @@ struct l4srv_options {
     unsigned swap_slots;      /* pages the backing store may hold (default 4 x RAM) */
     int no_swap;              /* start no backing store: the MM server cannot page out */
     unsigned swap_timeout_ms; /* how long the MM server waits for the store (default 5 s) */
+    const char *modules_dir;  /* host directory whose regular files are /modules (none: empty) */
 };
 
 /*

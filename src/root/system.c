@@ -15,6 +15,7 @@
 
 struct boot {
     const struct l4srv_options *opt;
+    uint64_t seed; /* the configuration's seed: the random device's, too */
     int (*app)(void *arg);
     void *arg;
 };
@@ -30,6 +31,11 @@ static int root_main(void *arg)
     L4_KDB_PrintString("root: starting the task service");
     if (!task_start(boot->opt))
         return L4SIM_BOOT_FAILED;
+    /* Name service (seed 001), then the services that register in it. */
+    L4_KDB_PrintString(
+        "root: starting the name service: /modules /services /tasks /logs /dev /stats");
+    if (!naming_start(boot->opt) || !services_start(boot->seed))
+        return L4SIM_BOOT_FAILED;
     L4_KDB_PrintString("root: system up, running the application");
     return boot->app(boot->arg);
 }
@@ -38,8 +44,10 @@ int l4srv_run(const struct l4sim_config *cfg, const struct l4srv_options *opt,
               int (*app)(void *arg), void *arg)
 {
     static const struct l4srv_options defaults;
-    struct boot boot = {.opt = opt ? opt : &defaults, .app = app, .arg = arg};
+    struct boot boot = {
+        .opt = opt ? opt : &defaults, .seed = cfg ? cfg->seed : 0, .app = app, .arg = arg};
     int result = l4sim_run(cfg, root_main, &boot);
+    naming_cleanup();
     task_fini();
     mm_fini();
     root_free_stacks();

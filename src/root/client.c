@@ -1,0 +1,80 @@
+/*
+ * One request and its reply, for every client stub of the root task's
+ * servers. It never interprets a reply beyond its shape, and it leaves the
+ * caller's receive buffers (BR0..BR2) as it found them.
+ */
+#include <l4/ipc.h>
+#include <l4/message.h>
+#include <l4srv/errors.h>
+
+#include "client.h"
+
+static void load_request(const struct client_msg *rq)
+{
+    L4_Msg_t msg;
+    L4_MsgClear(&msg);
+    L4_Set_MsgLabel(&msg, rq->label);
+    for (unsigned i = 0; i < rq->u; i++)
+        L4_MsgAppendWord(&msg, rq->w[i]);
+    if (rq->str)
+        L4_MsgAppendSimpleStringItem(&msg, L4_StringItem((int) rq->len, (void *) rq->str));
+    L4_MsgLoad(&msg);
+}
+
+static void accept_reply(void *rbuf, size_t rcap)
+{
+    if (!rbuf) {
+        L4_Accept(L4_UntypedWordsAcceptor);
+        return;
+    }
+    L4_MsgBuffer_t b;
+    L4_MsgBufferClear(&b);
+    L4_MsgBufferAppendSimpleRcvString(&b, L4_StringItem((int) rcap, rbuf));
+    L4_AcceptStrings(L4_StringItemsAcceptor, &b);
+}
+
+/* The reply's words and string; a reply of the wrong shape is a generic error. */
+static int store_reply(L4_MsgTag_t tag, struct client_msg *rp, void *rbuf, size_t rcap)
+{
+    rp->label = L4_Label(tag);
+    rp->u = (unsigned) L4_UntypedWords(tag);
+    rp->str = NULL;
+    rp->len = 0;
+    if (rp->u > CLIENT_MAX_WORDS)
+        return L4SRV_ERR_GENERIC;
+    L4_StoreMRs(1, (int) rp->u, rp->w);
+    if (L4_TypedWords(tag) == 2 && rbuf) {
+        L4_StringItem_t s;
+        L4_StoreMRs((int) rp->u + 1, 2, s.raw);
+        if (!L4_IsStringItem(&s) || s.X.string_length > rcap)
+            return L4SRV_ERR_GENERIC;
+        rp->str = rbuf;
+        rp->len = s.X.string_length;
+    } else if (L4_TypedWords(tag) != 0) {
+        return L4SRV_ERR_GENERIC;
+    }
+    if (rp->label >= L4SRV_ERR_COUNT)
+        return L4SRV_ERR_GENERIC;
+    return (int) rp->label;
+}
+
+int client_call(L4_ThreadId_t server, const struct client_msg *rq, struct client_msg *rp,
+                void *rbuf, size_t rcap)
+{
+    L4_Word_t saved[3];
+    L4_StoreBRs(0, 3, saved);
+    accept_reply(rbuf, rcap);
+    load_request(rq);
+    L4_MsgTag_t tag = L4_Call(server);
+    int err = L4_IpcFailed(tag) ? L4SRV_ERR_IPC : store_reply(tag, rp, rbuf, rcap);
+    L4_LoadBRs(0, 3, saved);
+    return err;
+}
+
+size_t client_strlen(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (n <= max && s[n])
+        n++;
+    return n;
+}
