@@ -537,7 +537,8 @@ static void append_num(char *buf, size_t size, size_t *len, uint64_t v, unsigned
     buf[*len] = 0;
 }
 
-void fault_detail(char *buf, size_t size, const char *k1, uint64_t v1, const char *k2, uint64_t v2)
+void fault_detail(char *buf, size_t size, const char *k1, uint64_t v1, const char *k2, uint64_t v2,
+                  bool hex2)
 {
     size_t len = 0;
     buf[0] = 0;
@@ -546,8 +547,8 @@ void fault_detail(char *buf, size_t size, const char *k1, uint64_t v1, const cha
     append_num(buf, size, &len, v1, 10);
     append(buf, size, &len, " ");
     append(buf, size, &len, k2);
-    append(buf, size, &len, "=0x");
-    append_num(buf, size, &len, v2, 16);
+    append(buf, size, &len, hex2 ? "=0x" : "=");
+    append_num(buf, size, &len, v2, hex2 ? 16 : 10);
 }
 
 /* --------------------------------------------------------- boot and stats */

@@ -66,8 +66,9 @@ static inline bool fault_check(enum fault_point p, struct tcb *self, word_t part
     return fault_fires(p, &site, NULL, shot);
 }
 
-/* "k1=v1 k2=0xv2" into buf, without stdio (the page-fault path formats too). */
-void fault_detail(char *buf, size_t size, const char *k1, uint64_t v1, const char *k2, uint64_t v2);
+/* "k1=v1 k2=v2" (v2 in hex when hex2) into buf, without stdio (the page-fault path formats too). */
+void fault_detail(char *buf, size_t size, const char *k1, uint64_t v1, const char *k2, uint64_t v2,
+                  bool hex2);
 
 /* Parse cfg->faults into the run's rules; -1 (message on stderr) if it is bad. */
 int faults_boot(const struct l4sim_config *cfg);

@@ -141,7 +141,7 @@ static void corrupt_words(struct tcb *src, struct tcb *dst)
     }
     dst->utcb->mr[word] ^= mask;
     char detail[64];
-    fault_detail(detail, sizeof(detail), "mr", word, "xor", mask);
+    fault_detail(detail, sizeof(detail), "mr", word, "xor", mask, true);
     fault_trace(FP_IPC_MR_CORRUPT, &site, detail);
 }
 

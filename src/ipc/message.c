@@ -206,7 +206,7 @@ static void truncate_string(struct tcb *src, struct tcb *dst, word_t tag, struct
         return;
     word_t keep = shot.arg && shot.arg < from->total ? shot.arg : from->total / 2;
     char detail[64];
-    fault_detail(detail, sizeof(detail), "kept", keep, "of", from->total);
+    fault_detail(detail, sizeof(detail), "kept", keep, "of", from->total, false);
     fault_trace(FP_IPC_STRING_TRUNCATE, &site, detail);
     word_t left = keep;
     for (unsigned k = 0; k < from->n; k++) {
