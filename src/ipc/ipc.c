@@ -501,7 +501,7 @@ word_t ipc_do(struct tcb *self, word_t to, word_t from_spec, word_t timeouts, wo
             self->sends_failed++;
             return fail(self, err);
         }
-    } else if (from_spec != ID_NIL &&
+    } else if (__builtin_expect(faults_armed, 0) && from_spec != ID_NIL &&
                atomic_load_explicit(&self->run, memory_order_relaxed) != RUN_WAIT_START) {
         /* Waiting for the start message is the kernel's protocol, not a server's receive. */
         hang = fault_check(FP_SERVER_HANG, self, ID_NIL, 0, false, NULL);
