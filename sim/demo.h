@@ -15,7 +15,7 @@ struct demo_options {
     bool trace;         /* show kernel trace lines between the narration */
     bool color;         /* colour the trace (a terminal is attached) */
     const char *faults; /* fault spec (--faults), or NULL for L4SIM_FAULTS */
-    bool seed_given;    /* --seed: overrides L4SIM_SEED */
+    bool seed_given;    /* --seed: overrides L4SIM_SEED and L4SIM_DETERMINISTIC=0 */
     uint64_t seed;
 };
 

@@ -33,9 +33,10 @@ void demo_config(const struct demo_options *opt, struct l4sim_config *cfg)
     /* Demos replay exactly: deterministic unless L4SIM_DETERMINISTIC=0. */
     if (!getenv("L4SIM_DETERMINISTIC"))
         cfg->deterministic = 1;
-    if (opt->seed_given)
+    if (opt->seed_given) { /* a seed is for replaying: always deterministic */
+        cfg->deterministic = 1;
         cfg->seed = opt->seed;
-    else if (cfg->deterministic && !getenv("L4SIM_SEED"))
+    } else if (cfg->deterministic && !getenv("L4SIM_SEED"))
         cfg->seed = 1;
     if (opt->faults)
         cfg->faults = opt->faults;

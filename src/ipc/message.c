@@ -198,7 +198,8 @@ static bool map_item(struct tcb *from, struct tcb *to, word_t item, word_t fpage
 }
 
 /* ipc/string/truncate: only the first bytes of the string go across. */
-static void truncate_string(struct tcb *src, struct tcb *dst, word_t tag, struct segments *from)
+static __attribute__((noinline)) void truncate_string(struct tcb *src, struct tcb *dst, word_t tag,
+                                                      struct segments *from)
 {
     struct fault_site site = {src, dst->id, tag >> 16, true};
     struct fault_shot shot;
