@@ -294,15 +294,18 @@ static void string_truncate_delivers_a_shorter_string_without_error(void **state
 static void toucher(void *kip)
 {
     (void) kip;
-    L4_Word_t base;
-    l4sim_space_window(L4_Myself(), &base, &(L4_Word_t){0});
-    *(volatile char *) (base + 0x10000) = 1; /* a page fault the pager never hears of */
+    *(volatile char *) h_arg() = 1; /* a page fault the pager never hears of */
 }
 
 static int refuse_body(void *arg)
 {
     (void) arg;
-    L4_ThreadId_t t = h_spawn_paged(0, L4_nilthread, toucher, NULL);
+    L4_ThreadId_t t = h_new_space(0, L4_nilthread, NULL);
+    h_set_arg(t, (void *) (h_window(t, NULL) + 0x10000));
+    h_start_sp(t, toucher, 0);
+    /* Until it runs, a thread waiting for its start looks halted too. */
+    for (int i = 0; i < 100000 && h_stats().exceptions == 0; i++)
+        L4_Sleep(L4_TimePeriod(200));
     h_wait_state(t, H_STATE_HALTED); /* no exception handler: it halts */
     return 0;
 }
