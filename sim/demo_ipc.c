@@ -57,10 +57,33 @@ static void server(void *kip)
     }
 }
 
+/* A client that never waits forever: a lost message or a dead server costs a timeout. */
+#define SEND_TIMEOUT L4_TimePeriod(1000 * 1000)
+#define RECV_TIMEOUT L4_TimePeriod(1000 * 1000)
+
 struct demo_state {
     void *stack;
     L4_ThreadId_t server;
+    enum demo_outcome outcome;
 };
+
+/* An IPC that failed is reported and the demo carries on: that is recovery. */
+static bool failed_ipc(struct demo_state *st, L4_MsgTag_t tag, const char *what)
+{
+    if (!L4_IpcFailed(tag))
+        return false;
+    printf("    -> %s failed: %s; the client reports it and carries on\n", what,
+           L4_IpcErrorCode_String(L4_ErrorCode()));
+    if (st->outcome == DEMO_OK)
+        st->outcome = DEMO_RECOVERED;
+    return true;
+}
+
+static void wrong_result(struct demo_state *st, const char *what)
+{
+    printf("    -> WRONG RESULT: %s\n", what);
+    st->outcome = DEMO_FAILED;
+}
 
 static L4_ThreadId_t start_server(struct demo_state *st)
 {
@@ -82,7 +105,7 @@ static L4_ThreadId_t start_server(struct demo_state *st)
     L4_MsgAppendWord(&msg, (L4_Word_t) server);
     L4_MsgAppendWord(&msg, (L4_Word_t) st->stack + STACK_SIZE);
     L4_MsgLoad(&msg);
-    L4_Send(srv);
+    failed_ipc(st, L4_Send_Timeout(srv, SEND_TIMEOUT), "the start message");
     return srv;
 }
 
@@ -95,7 +118,7 @@ static int demo_root(void *arg)
             L4_ThreadIdUserBase(L4_GetKernelInterface()) + 2);
     st->server = start_server(st);
     if (L4_IsNilThread(st->server))
-        return 1;
+        return DEMO_FAILED;
 
     narrate("Call: the client sends label ADD with 2 and 3 and blocks for the reply.\n"
             "    The server was waiting, so the kernel copies the words straight across.");
@@ -105,11 +128,14 @@ static int demo_root(void *arg)
     L4_MsgAppendWord(&msg, 2);
     L4_MsgAppendWord(&msg, 3);
     L4_MsgLoad(&msg);
-    L4_MsgTag_t tag = L4_Call(st->server);
-    L4_MsgStore(tag, &msg);
-    if (L4_IpcFailed(tag) || L4_MsgWord(&msg, 0) != 5)
-        return 1;
-    printf("    -> reply: 2 + 3 = %lu\n", L4_MsgWord(&msg, 0));
+    L4_MsgTag_t tag = L4_Call_Timeouts(st->server, SEND_TIMEOUT, RECV_TIMEOUT);
+    if (!failed_ipc(st, tag, "the call")) {
+        L4_MsgStore(tag, &msg);
+        if (L4_UntypedWords(tag) != 1 || L4_MsgWord(&msg, 0) != 5)
+            wrong_result(st, "2 + 3 is not 5");
+        else
+            printf("    -> reply: 2 + 3 = %lu\n", L4_MsgWord(&msg, 0));
+    }
 
     narrate("String item: the client sends \"hello, microkernel\" as a string; the kernel\n"
             "    copies it into the buffer the server named in its buffer registers.");
@@ -119,22 +145,28 @@ static int demo_root(void *arg)
     L4_StringItem_t s = L4_StringItem(sizeof(text), text);
     L4_MsgAppendSimpleStringItem(&msg, s);
     L4_MsgLoad(&msg);
-    tag = L4_Call(st->server);
-    if (L4_IpcFailed(tag))
-        return 1;
-    printf("    -> the server now holds \"%s\"\n", server_buffer);
+    tag = L4_Call_Timeouts(st->server, SEND_TIMEOUT, RECV_TIMEOUT);
+    if (!failed_ipc(st, tag, "the string call")) {
+        L4_MsgStore(tag, &msg);
+        if (L4_MsgWord(&msg, 0) != strlen(text) || strcmp(server_buffer, "HELLO, MICROKERNEL"))
+            wrong_result(st, "the server did not get the whole string");
+        else
+            printf("    -> the server now holds \"%s\"\n", server_buffer);
+    }
 
     narrate("Timeout: the client waits 20 ms for a message from sigma0, which never sends.");
     L4_ThreadId_t sigma0 = L4_GlobalId(L4_ThreadIdUserBase(L4_GetKernelInterface()), 1);
     tag = L4_Receive_Timeout(sigma0, L4_TimePeriod(20000));
     printf("    -> the receive failed: %s\n", L4_IpcErrorCode_String(L4_ErrorCode()));
+    if (!L4_IpcFailed(tag) || (L4_ErrorCode() & 0xe) != 2)
+        wrong_result(st, "the receive from sigma0 did not time out");
 
     narrate("The client tells the server to quit; its function returns and it halts.");
     L4_MsgClear(&msg);
     L4_Set_MsgLabel(&msg, LABEL_QUIT);
     L4_MsgLoad(&msg);
-    L4_Call(st->server);
-    return 0;
+    failed_ipc(st, L4_Call_Timeouts(st->server, SEND_TIMEOUT, RECV_TIMEOUT), "the quit call");
+    return (int) st->outcome;
 }
 
 static void print_trace(const char *line, size_t len, void *ctx)
@@ -144,42 +176,28 @@ static void print_trace(const char *line, size_t len, void *ctx)
     fflush(stdout);
 }
 
-static int run(const struct demo_options *opt)
+static int run(const struct demo_options *opt, struct demo_result *res)
 {
     struct l4sim_config cfg;
-    l4sim_config_init(&cfg);
-    /* Demos replay exactly: deterministic unless L4SIM_DETERMINISTIC=0. */
-    if (!getenv("L4SIM_DETERMINISTIC"))
-        cfg.deterministic = 1;
-    if (cfg.deterministic && !getenv("L4SIM_SEED"))
-        cfg.seed = 1;
+    demo_config(opt, &cfg);
     if (opt->trace) {
         cfg.trace_sink = print_trace;
         cfg.trace_ctx = (void *) opt;
     }
     printf("l4sim demo ipc: a client calls a server through the emulated L4 kernel.\n");
     if (cfg.deterministic)
-        printf("Deterministic run, seed %llu (replay: L4SIM_SEED=%llu; L4SIM_DETERMINISTIC=0 for "
+        printf("Deterministic run, seed %llu (replay: --seed %llu; L4SIM_DETERMINISTIC=0 for "
                "free-running threads).\n",
                (unsigned long long) cfg.seed, (unsigned long long) cfg.seed);
     if (opt->trace)
         printf("Kernel trace lines start with '|': t=<µs> event thread [-> partner] "
                "label u=<untyped words> t=<typed words>.\n");
     struct demo_state st = {0};
+    memset(server_buffer, 0, sizeof(server_buffer));
     int rc = l4sim_run(&cfg, demo_root, &st);
     free(st.stack);
-    struct l4sim_stats stats;
-    l4sim_get_stats(&stats);
     narrate("Shutdown: every thread, space and allocation of the run is gone.");
-    printf("    summary: %llu threads created, %llu messages, %llu trace events\n",
-           (unsigned long long) stats.threads_created, (unsigned long long) stats.ipc_count,
-           (unsigned long long) stats.trace_events);
-    if (cfg.deterministic)
-        printf("    virtual time %llu us, %llu scheduling decisions, trace hash %016llx\n",
-               (unsigned long long) stats.virtual_time_us,
-               (unsigned long long) stats.sched_decisions, (unsigned long long) stats.trace_hash);
-    printf(rc == 0 ? "\ndemo ipc: ok\n" : "\ndemo ipc: FAILED (%d)\n", rc);
-    return rc == 0 ? 0 : 1;
+    return demo_finish("ipc", &cfg, rc, res);
 }
 
 const struct demo demo_ipc = {

@@ -1,17 +1,20 @@
 /*
- * l4sim: the command-line front end. Subcommands select a demo (and, as the
- * project grows, run, shell and campaign); it never reaches into kernel
- * internals, only the public headers.
+ * l4sim: the command-line front end. Subcommands run a demo, list the
+ * fault points, or run a fault-injection campaign over a demo; it never
+ * reaches into kernel internals, only the public headers.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <l4sim/faults.h>
+
+#include "campaign.h"
 #include "demo.h"
 
-static const struct demo *const demos[] = {&demo_ipc};
-#define DEMO_COUNT   (sizeof(demos) / sizeof(demos[0]))
 #define DEFAULT_DEMO "ipc"
 
 static unsigned step;
@@ -40,8 +43,13 @@ static void usage(FILE *out)
             "Simulate an L4 X.2 microkernel system in user space.\n"
             "\n"
             "commands:\n"
-            "  demo [NAME] [--no-trace]   run a narrated teaching demo (default: %s)\n"
+            "  demo [NAME] [--seed N] [--faults SPEC] [--trace|--no-trace]\n"
+            "                             run a narrated teaching demo (default: %s);\n"
+            "                             --seed N replays deterministic run N\n"
             "  demo --list                list the demos\n"
+            "  campaign SCENARIO --seeds A-B --faults SPEC [-j N] [--out FILE] [--timeout S]\n"
+            "                             run a demo once per seed with faults injected\n"
+            "  faults                     list the fault points (docs/faults.md: spec grammar)\n"
             "  help                       show this text\n",
             DEFAULT_DEMO);
 }
@@ -49,8 +57,29 @@ static void usage(FILE *out)
 static void list_demos(void)
 {
     printf("demos:\n");
-    for (unsigned i = 0; i < DEMO_COUNT; i++)
-        printf("  %-10s %s\n", demos[i]->name, demos[i]->summary);
+    for (unsigned i = 0; i < demo_count; i++)
+        printf("  %-10s %s\n", demo_table[i]->name, demo_table[i]->summary);
+}
+
+/* A whole non-negative number, or -1. */
+static int parse_seed(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (!*s || *s == '-' || *end || errno)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int check_faults(const char *cmd, const char *spec)
+{
+    char err[1024];
+    if (l4sim_faults_check(spec, err, sizeof(err)) == 0)
+        return 0;
+    fprintf(stderr, "l4sim %s: %s\n", cmd, err);
+    return -1;
 }
 
 static int cmd_demo(int argc, char **argv)
@@ -58,32 +87,62 @@ static int cmd_demo(int argc, char **argv)
     const char *name = NULL;
     struct demo_options opt = {.trace = true, .color = isatty(STDOUT_FILENO)};
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--list")) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--list")) {
             list_demos();
             return 0;
-        } else if (!strcmp(argv[i], "--no-trace")) {
+        } else if (!strcmp(a, "--no-trace")) {
             opt.trace = false;
-        } else if (argv[i][0] == '-') {
-            fprintf(stderr, "l4sim demo: unknown option '%s'\n", argv[i]);
+        } else if (!strcmp(a, "--trace")) {
+            opt.trace = true;
+        } else if (!strcmp(a, "--seed") || !strcmp(a, "--faults")) {
+            if (i + 1 == argc) {
+                fprintf(stderr, "l4sim demo: %s needs a value\n", a);
+                return 2;
+            }
+            const char *v = argv[++i];
+            if (a[2] == 'f') {
+                opt.faults = v;
+            } else if (parse_seed(v, &opt.seed) != 0) {
+                fprintf(stderr, "l4sim demo: --seed wants a whole number, not '%s'\n", v);
+                return 2;
+            } else {
+                opt.seed_given = true;
+            }
+        } else if (a[0] == '-') {
+            fprintf(stderr, "l4sim demo: unknown option '%s'\n", a);
             return 2;
         } else if (!name) {
-            name = argv[i];
+            name = a;
         } else {
-            fprintf(stderr, "l4sim demo: one demo at a time ('%s' and '%s')\n", name, argv[i]);
+            fprintf(stderr, "l4sim demo: one demo at a time ('%s' and '%s')\n", name, a);
             return 2;
         }
     }
     if (!name)
         name = DEFAULT_DEMO;
-    for (unsigned i = 0; i < DEMO_COUNT; i++) {
-        if (!strcmp(demos[i]->name, name)) {
-            narrate_reset();
-            return demos[i]->run(&opt);
-        }
+    const struct demo *d = demo_find(name);
+    if (!d) {
+        fprintf(stderr, "l4sim demo: no demo called '%s'\n", name);
+        list_demos();
+        return 2;
     }
-    fprintf(stderr, "l4sim demo: no demo called '%s'\n", name);
-    list_demos();
-    return 2;
+    if (check_faults("demo", opt.faults ? opt.faults : getenv("L4SIM_FAULTS")) != 0)
+        return 2;
+    narrate_reset();
+    struct demo_result res;
+    return d->run(&opt, &res);
+}
+
+static int cmd_faults(void)
+{
+    printf("fault points (docs/faults.md has the spec grammar):\n");
+    for (unsigned i = 0; i < l4sim_fault_point_count(); i++) {
+        struct l4sim_fault_point p;
+        l4sim_fault_point_get(i, &p);
+        printf("  %-24s %s\n", p.name, p.effect);
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -99,6 +158,10 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "demo"))
         return cmd_demo(argc - 2, argv + 2);
+    if (!strcmp(cmd, "faults"))
+        return cmd_faults();
+    if (!strcmp(cmd, "campaign"))
+        return cmd_campaign(argc - 2, argv + 2);
     fprintf(stderr, "l4sim: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;

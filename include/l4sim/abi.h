@@ -83,6 +83,9 @@ unsigned long l4sim_sys_processor_control(unsigned long processor_no,
                                           unsigned long internal_frequency,
                                           unsigned long external_frequency, unsigned long voltage);
 unsigned long l4sim_sys_memory_control(unsigned long control, const unsigned long attributes[4]);
+/* Not an X.2 call: does the named fault point fire now for the caller (on
+ * behalf of partner, or 0)? 0 when no fault spec is active. */
+int l4sim_sys_fault_query(const char *point, unsigned long partner);
 
 #ifdef __cplusplus
 }

@@ -47,13 +47,18 @@ struct l4sim_config {
     uint64_t seed;
     enum l4sim_policy policy;
     unsigned kernel_entry_cost_us; /* virtual time one kernel entry takes */
+
+    /* Fault injection (<l4sim/faults.h>, docs/faults.md): a spec such as
+     * "ipc/send/drop:p=0.01,dst=mm", or "@FILE". NULL or "": none. Its
+     * randomness comes from seed, in a stream of its own. */
+    const char *faults;
 };
 
 /*
  * Fill in defaults, then apply the environment: L4SIM_TRACE=1 writes the
  * trace to stderr, any other value names a file to append it to;
  * L4SIM_DETERMINISTIC=1 (or 0), L4SIM_SEED=N and L4SIM_POLICY=random|rr
- * set deterministic mode.
+ * set deterministic mode; L4SIM_FAULTS=SPEC (or @FILE) sets faults.
  */
 void l4sim_config_init(struct l4sim_config *cfg);
 
@@ -75,19 +80,22 @@ int l4sim_space_window(L4_ThreadId_t any_thread_of_space, L4_Word_t *base, L4_Wo
 
 /* Summary of the last (or current) run. */
 struct l4sim_stats {
-    uint64_t ipc_count;       /* completed message transfers */
-    uint64_t trace_events;    /* events emitted through the trace seam */
-    uint64_t trace_hash;      /* FNV-1a over every trace line, in order */
-    uint64_t threads_created; /* L4 threads created, sigma0 and root included */
-    uint64_t mappings;        /* pages mapped into spaces now (sigma0's own excluded) */
-    uint64_t host_vmas;       /* host memory mappings the windows use now */
-    uint64_t vma_budget;      /* the most host mappings l4sim allows itself */
-    uint64_t page_faults;     /* faults turned into page-fault IPC */
-    uint64_t exceptions;      /* exception IPCs raised, or halts for want of a handler */
-    uint64_t sched_decisions; /* deterministic mode: kernel entries where the CPU was assigned */
-    uint64_t virtual_time_us; /* the clock at the end of the run */
-    uint64_t seed;            /* the seed the run used (deterministic mode) */
-    int deadlocked;           /* the run ended in a deadlock */
+    uint64_t ipc_count;         /* completed message transfers */
+    uint64_t trace_events;      /* events emitted through the trace seam */
+    uint64_t trace_hash;        /* FNV-1a over every trace line, in order */
+    uint64_t threads_created;   /* L4 threads created, sigma0 and root included */
+    uint64_t mappings;          /* pages mapped into spaces now (sigma0's own excluded) */
+    uint64_t host_vmas;         /* host memory mappings the windows use now */
+    uint64_t vma_budget;        /* the most host mappings l4sim allows itself */
+    uint64_t page_faults;       /* faults turned into page-fault IPC */
+    uint64_t exceptions;        /* exception IPCs raised, or halts for want of a handler */
+    uint64_t sched_decisions;   /* deterministic mode: kernel entries where the CPU was assigned */
+    uint64_t virtual_time_us;   /* the clock at the end of the run */
+    uint64_t seed;              /* the seed the run used (deterministic mode) */
+    int deadlocked;             /* the run ended in a deadlock */
+    uint64_t faults_fired;      /* fault injections that fired (<l4sim/faults.h> per point) */
+    uint64_t ipc_dropped;       /* sends dropped by ipc/send/drop: the sender saw success */
+    unsigned invariants_broken; /* kernel invariants broken (l4sim_invariant_report) */
 };
 void l4sim_get_stats(struct l4sim_stats *out);
 

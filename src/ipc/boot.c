@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "faults.h"
 #include "kernel.h"
 #include "memory.h"
 
@@ -49,12 +50,16 @@ KERNEL_API void l4sim_config_init(struct l4sim_config *cfg)
         cfg->trace_fd = 2;
     else if (trace && *trace && strcmp(trace, "0") != 0)
         cfg->trace_path = trace;
+    const char *faults = getenv("L4SIM_FAULTS");
+    if (faults && *faults)
+        cfg->faults = faults;
 }
 
 static void root_entry(void *kip)
 {
     (void) kip;
     kernel.root_result = boot_root_fn(boot_root_arg);
+    invariants_check_at_rest(true);
     sched_stop_world(current_tcb);
     atomic_store_explicit(&kernel.root_done, 1, memory_order_release);
     sched_futex_wake(&kernel.root_done, 1);
@@ -136,6 +141,13 @@ static void collect_counters(struct l4sim_stats *out)
     out->virtual_time_us = clock_now_us();
     out->seed = kernel.cfg.seed;
     out->deadlocked = sched_deadlocked();
+    out->faults_fired = faults_fired_total();
+    /* Counted per thread until its slot is released: live threads' too. */
+    uint64_t dropped = atomic_load(&kernel.sends_dropped);
+    for (word_t no = THREADNO_USER_BASE; kernel.tcbs && no < kernel.tcb_count; no++)
+        dropped += __atomic_load_n(&kernel.tcbs[no].sends_dropped, __ATOMIC_RELAXED);
+    out->ipc_dropped = dropped;
+    out->invariants_broken = invariants_broken();
 }
 
 static void collect_memory(struct l4sim_stats *out)
@@ -158,6 +170,10 @@ static void teardown(void)
     sched_shutdown();
     /* What the windows still hold after teardown: nothing, or a leak. */
     collect_memory(&last_stats);
+    last_stats.ipc_dropped = atomic_load(&kernel.sends_dropped);
+    invariants_check_teardown(last_stats.mappings);
+    last_stats.invariants_broken = invariants_broken();
+    faults_shutdown();
     mem_shutdown();
     kip_free();
     free(kernel.tcbs);
@@ -246,6 +262,11 @@ KERNEL_API int l4sim_run(const struct l4sim_config *cfg, int (*root)(void *arg),
         fprintf(stderr, "l4sim_run: a system is already running in this process\n");
         return L4SIM_BOOT_FAILED;
     }
+    if (faults_boot(cfg) != 0) {
+        atomic_store(&system_running, false);
+        return L4SIM_BOOT_FAILED;
+    }
+    invariants_boot();
     boot_root_fn = root;
     boot_root_arg = arg;
     int result = L4SIM_BOOT_FAILED;
@@ -255,9 +276,11 @@ KERNEL_API int l4sim_run(const struct l4sim_config *cfg, int (*root)(void *arg),
             sched_futex_wait(&kernel.root_done, 0);
         if (done == 1)
             result = kernel.root_result;
-        else if (done == 3)
+        else if (done == 3) {
+            sched_wait_idle(); /* every thread is blocked: the state is at rest */
+            invariants_check_at_rest(false);
             result = L4SIM_DEADLOCK;
-        else
+        } else
             fprintf(stderr, "l4sim: the root thread was deleted before its function returned\n");
     }
     teardown();

@@ -107,19 +107,30 @@ KERNEL_API word_t l4sim_sys_exchange_registers(word_t dest, word_t control, word
         atomic_store_explicit(&self->halt_requested, true, memory_order_seq_cst);
     else if (active && halting)
         halt(t);
+    bool resuming = active && (control & EXREG_HALT_VALID) && !(control & EXREG_HALT);
+    bool resumed = false;
     if (active && (control & (EXREG_SET_SP | EXREG_SET_IP))) {
         /* New registers take effect when the thread (re)starts from a halt. */
         int run = atomic_load(&t->run);
         if (run == RUN_HALTED || run == RUN_WAIT_START || atomic_load(&t->halt_requested)) {
             t->start_sp = (control & EXREG_SET_SP) ? sp : t->user_sp;
             t->start_ip = (control & EXREG_SET_IP) ? ip : t->user_ip;
+            /* Resume before the start is published: once it is, the thread
+             * may run and halt itself (a fault nobody resolves), and a
+             * resume after that would undo its own halt. */
+            if (resuming) {
+                atomic_store_explicit(&t->halt_requested, false, memory_order_seq_cst);
+                resumed = true;
+            }
             atomic_store_explicit(&t->start_pending, true, memory_order_release);
         }
     }
     if (active && (control & (EXREG_ABORT_SEND | EXREG_ABORT_RECV)))
         ipc_cancel(t, control & EXREG_ABORT_SEND, control & EXREG_ABORT_RECV);
-    if (active && (control & EXREG_HALT_VALID) && !(control & EXREG_HALT))
+    if (resuming && !resumed)
         resume(t);
+    else if (resumed)
+        sched_wake(t);
     else if (active && atomic_load(&t->start_pending))
         sched_wake(t); /* a thread waiting for its start message */
     klock_release(&kernel.control_lock);

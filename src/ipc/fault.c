@@ -12,6 +12,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "faults.h"
 #include "memory.h"
 
 #define ALTSTACK_SIZE (64UL << 10)
@@ -134,6 +135,10 @@ static bool pagefault_ipc(struct tcb *self, word_t addr, word_t ip, unsigned acc
     u->br[0] = window_fpage(self->space);
     trace_event(TR_PAGEFAULT, self->id, pager, addr, access_name(access));
     atomic_fetch_add_explicit(&kernel.page_faults, 1, memory_order_relaxed);
+    if (fault_check(FP_PAGEFAULT_PAGER_REFUSE, self, pager, PAGEFAULT_LABEL | access, true, NULL)) {
+        restore_regs(u, &saved);
+        return false; /* as if the pager had answered without a mapping */
+    }
     word_t from;
     word_t tag = ipc_do(self, pager, pager, timeouts, &from);
     bool ok = !(tag & TAG_ERROR_FLAG) && (mem_rights_at(self->space, addr) & access) == access;

@@ -205,6 +205,15 @@ struct tcb {
 
     /* Statistics, written by the thread itself. */
     uint64_t ipc_sent, ipc_received;
+
+    /* Send accounting for the invariant "no message lost without an error
+     * to its sender" (invariant.c): every send phase started ends ok,
+     * failed, dropped by injection, or abandoned because the sender was
+     * killed. Written by the thread itself, except sends_ok, which whoever
+     * copies the message bumps while the sender is held in the rendezvous.
+     * Added to the kernel's totals when the slot is released. */
+    uint64_t sends_started, sends_ok, sends_failed, sends_dropped, sends_abandoned;
+    bool hung; /* server/hang fired: it never receives again */
 };
 
 /* ------------------------------------------------------- kernel globals */
@@ -233,6 +242,9 @@ struct kernel {
     _Atomic uint64_t threads_created;
     _Atomic uint64_t page_faults;
     _Atomic uint64_t exceptions;
+    _Atomic uint64_t threads_released; /* slots released; equals threads_created at the end */
+    /* Send accounting of released slots (see struct tcb). */
+    _Atomic uint64_t sends_started, sends_ok, sends_failed, sends_dropped, sends_abandoned;
 };
 
 extern struct kernel kernel;
@@ -310,6 +322,9 @@ void trace_boot(const struct l4sim_config *cfg);
 void trace_shutdown(void);
 uint64_t trace_hash(void);
 uint64_t trace_count(void);
+/* "fault <point> <thread> [-> <partner>] [label=0x..] [detail]" */
+void trace_fault(const char *point, word_t a, word_t b, word_t label, bool has_label,
+                 const char *detail);
 
 /* ------------------------------------------------------------ internals */
 
@@ -375,6 +390,8 @@ void stack_deregister(unsigned id);
 int thread_host_start(struct tcb *t);
 void thread_kill_and_join(struct tcb *t);
 void thread_release_slot(struct tcb *t);
+/* thread/crash: the calling thread dies here, as if it had deleted itself. */
+void thread_crash(struct tcb *self);
 void threads_kill_all(void);
 
 struct space *space_alloc(void);

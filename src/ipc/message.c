@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "faults.h"
 #include "memory.h"
 #include "message.h"
 
@@ -221,6 +222,27 @@ static void mark_delivered(const struct segments *to, word_t bytes)
 #endif
 }
 
+/* ipc/string/truncate: only the first bytes of the string go across. */
+static __attribute__((noinline)) void truncate_string(struct tcb *src, struct tcb *dst, word_t tag,
+                                                      struct segments *from)
+{
+    struct fault_site site = {src, dst->id, tag >> 16, true};
+    struct fault_shot shot;
+    if (!fault_fires(FP_IPC_STRING_TRUNCATE, &site, FAULT_TRACE_LATER, &shot))
+        return;
+    word_t keep = shot.arg && shot.arg < from->total ? shot.arg : from->total / 2;
+    char detail[64];
+    fault_detail(detail, sizeof(detail), "kept", keep, "of", from->total, false);
+    fault_trace(FP_IPC_STRING_TRUNCATE, &site, detail);
+    word_t left = keep;
+    for (unsigned k = 0; k < from->n; k++) {
+        if (from->v[k].iov_len > left)
+            from->v[k].iov_len = left;
+        left -= from->v[k].iov_len;
+    }
+    from->total = keep;
+}
+
 struct xfer_result message_copy(struct tcb *src_tcb, struct tcb *dst_tcb)
 {
     const struct l4sim_utcb *src = src_tcb->utcb;
@@ -254,6 +276,8 @@ struct xfer_result message_copy(struct tcb *src_tcb, struct tcb *dst_tcb)
         if (!buffer_words || from.total > to.total)
             return overflow(copied);
         more_buffers = ITEM_CONTINUES(dst->br[br]); /* the first header says if a buffer follows */
+        if (__builtin_expect(faults_armed, 0) && from.total > 1)
+            truncate_string(src_tcb, dst_tcb, tag, &from);
         br += buffer_words;
         ssize_t done = from.total ? process_vm_writev(getpid(), from.v, from.n, to.v, to.n, 0) : 0;
         if (done < 0 || (word_t) done != from.total) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <ucontext.h>
 
+#include "faults.h"
 #include "kernel.h"
 #include "memory.h"
 
@@ -72,6 +73,8 @@ struct tcb *kernel_enter(void)
         atomic_store_explicit(&t->run, RUN_KERNEL, memory_order_seq_cst);
         if (sched_deterministic())
             sched_det_kernel_entry(t); /* every kernel entry is a scheduling point */
+        if (fault_check(FP_THREAD_CRASH, t, ID_NIL, 0, false, NULL))
+            thread_crash(t);
     }
     return t;
 }
@@ -484,6 +487,12 @@ void thread_release_slot(struct tcb *t)
         s->threads--;
         space_release_if_unused(s);
     }
+    atomic_fetch_add(&kernel.threads_released, 1);
+    atomic_fetch_add(&kernel.sends_started, t->sends_started);
+    atomic_fetch_add(&kernel.sends_ok, t->sends_ok);
+    atomic_fetch_add(&kernel.sends_failed, t->sends_failed);
+    atomic_fetch_add(&kernel.sends_dropped, t->sends_dropped);
+    atomic_fetch_add(&kernel.sends_abandoned, t->sends_abandoned);
     word_t id = t->id;
     uint32_t seq = atomic_load(&t->wake_seq);
     uint64_t gen = atomic_load(&t->ipc_word) >> 8;
@@ -656,6 +665,28 @@ static word_t thread_delete(struct tcb *self, struct tcb *t)
     klock_acquire(&kernel.control_lock);
     thread_release_slot(t);
     return 1;
+}
+
+/*
+ * A crash is a self-deletion nobody asked for: the thread leaves at once,
+ * its partners get IPC errors (ipc_unwind_dying) and its slot is freed on
+ * the way out, so a later ThreadControl on it fails as for any dead thread.
+ */
+void thread_crash(struct tcb *self)
+{
+    klock_acquire(&kernel.control_lock);
+    if (atomic_load(&self->life) != LIFE_ACTIVE ||
+        atomic_load_explicit(&self->kill_requested, memory_order_acquire)) {
+        klock_release(&kernel.control_lock); /* already on its way out */
+        return;
+    }
+    atomic_store_explicit(&self->life, LIFE_DYING, memory_order_seq_cst);
+    trace_event(TR_THREAD_DELETE, self->id, ID_NIL, 0, "crashed");
+    self->self_deleted = true;
+    atomic_fetch_add(&kernel.detached_threads, 1);
+    pthread_detach(self->host);
+    klock_release(&kernel.control_lock);
+    thread_abandon_user(self);
 }
 
 word_t thread_control(struct tcb *self, word_t dest, word_t space_spec, word_t scheduler,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "faults.h"
 #include "kernel.h"
 #include "memory.h"
 
@@ -110,7 +111,7 @@ static void emit(struct line *l)
     for (size_t i = 0; i < l->len; i++)
         h = (h ^ (unsigned char) l->buf[i]) * FNV_PRIME;
     hash = (h ^ '\n') * FNV_PRIME;
-    events++;
+    __atomic_store_n(&events, events + 1, __ATOMIC_RELAXED); /* read unlocked by after= */
     if (kernel.cfg.trace_sink)
         kernel.cfg.trace_sink(l->buf, l->len, kernel.cfg.trace_ctx);
     if (kernel.cfg.trace_fd >= 0) {
@@ -168,12 +169,42 @@ void trace_event(enum trace_kind kind, word_t a, word_t b, word_t tag, const cha
     emit(&l);
 }
 
+void trace_fault(const char *point, word_t a, word_t b, word_t label, bool has_label,
+                 const char *detail)
+{
+    if (!trace_on)
+        return;
+    struct line l = {.len = 0};
+    put_str(&l, "t=");
+    put_uint(&l, clock_now_us(), 10);
+    put_str(&l, " fault ");
+    put_str(&l, point);
+    if (a != ID_NIL) {
+        put_str(&l, " ");
+        put_tid(&l, a);
+    }
+    if (b != ID_NIL) {
+        put_str(&l, " -> ");
+        put_tid(&l, b);
+    }
+    if (has_label) {
+        put_str(&l, " label=0x");
+        put_uint(&l, label, 16);
+    }
+    if (detail) {
+        put_str(&l, " ");
+        put_str(&l, detail);
+    }
+    emit(&l);
+}
+
 void trace_boot(const struct l4sim_config *cfg)
 {
     hash = FNV_OFFSET;
     events = 0;
-    /* Deterministic runs are hashed even when nobody reads the lines. */
-    trace_on = cfg->trace_fd >= 0 || cfg->trace_sink != NULL || cfg->deterministic;
+    /* Deterministic runs are hashed even when nobody reads the lines; so
+     * are runs with faults, whose after= counts these events. */
+    trace_on = cfg->trace_fd >= 0 || cfg->trace_sink != NULL || cfg->deterministic || faults_armed;
 }
 
 void trace_shutdown(void)
@@ -188,5 +219,5 @@ uint64_t trace_hash(void)
 
 uint64_t trace_count(void)
 {
-    return events;
+    return __atomic_load_n(&events, __ATOMIC_RELAXED);
 }
