@@ -789,6 +789,65 @@ static void the_pager_serves_the_faults_of_the_store_it_is_waiting_for(void **st
     assert_int_equal(result, 0);
 }
 
+/* ------------------------------------------------------ fault injection */
+
+static int body_exhaust(void *arg)
+{
+    (void) arg;
+    /* Task 0 (thread 66) finds no frame, ever: its first touch, of its stack,
+     * is refused, and with no exception handler yet it is halted. */
+    L4_ThreadId_t t[2] = {h_task(0, agent, NULL), h_task(1, agent, NULL)};
+    H_EQ(L4_ThreadNo(t[0]), 66);
+    /* Task 1 is not named by the rule: it works as ever. */
+    L4_Word_t a = agent_malloc(t[1], 4096), r[4];
+    ask(t[1], A_WRITE, a, 9, 0, 0, NULL);
+    ask(t[1], A_READ, a, 0, 0, 0, r);
+    H_EQ(r[0], 9);
+    H_CHECK(h_wait_state(t[0], H_STATE_HALTED)); /* halted, not waiting for a frame */
+    struct mm_space_stats ss;
+    H_EQ(mm_space_stats(t[0], &ss), L4SRV_OK);
+    H_EQ(ss.resident, 0);
+    H_CHECK(stats().refused >= 1);
+    end_tasks(t, 2);
+    return 0;
+}
+
+static void injected_frame_exhaustion_refuses_the_fault(void **state)
+{
+    (void) state;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.deterministic = 1;
+    cfg.faults = "mm/frames/exhaust:p=1,dst=66";
+    assert_int_equal(run_checked(&cfg, NULL, body_exhaust, NULL), 0);
+}
+
+static int body_swap_error(void *arg)
+{
+    (void) arg;
+    L4_ThreadId_t t = h_task(0, agent, NULL);
+    L4_Word_t size = 2 * SMALL_RAM, a = agent_malloc(t, size);
+    /* Page-outs fail from the first: no page leaves, so the fill runs out of frames. */
+    L4_MsgTag_t tag = ask(t, A_FILL, a, size, 5, 0, NULL);
+    H_CHECK(h_is_exception(tag));
+    struct mm_stats st = stats();
+    H_EQ(st.page_outs, 0);
+    H_EQ(st.swap_used, 0);
+    end_tasks(&t, 1);
+    return 0;
+}
+
+static void injected_swap_io_errors_leave_pages_resident_and_fail_cleanly(void **state)
+{
+    (void) state;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.deterministic = 1;
+    cfg.phys_mem_size = SMALL_RAM;
+    cfg.faults = "mm/swap/io-error:p=1";
+    assert_int_equal(run_checked(&cfg, NULL, body_swap_error, NULL), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -806,6 +865,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(creating_and_destroying_spaces_returns_every_frame),
         cmocka_unit_test(a_backing_store_that_stops_answering_fails_faults_cleanly),
         cmocka_unit_test(the_pager_serves_the_faults_of_the_store_it_is_waiting_for),
+        cmocka_unit_test(injected_frame_exhaustion_refuses_the_fault),
+        cmocka_unit_test(injected_swap_io_errors_leave_pages_resident_and_fail_cleanly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

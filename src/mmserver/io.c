@@ -9,6 +9,7 @@
 #include <l4/ipc.h>
 #include <l4/kdebug.h>
 #include <l4/message.h>
+#include <l4srv/faultpoint.h>
 #include <l4srv/swap.h>
 
 #include "mmserver.h"
@@ -135,8 +136,11 @@ void io_worker_main(void *kip)
         L4_ThreadId_t store = {.raw = L4_MsgWord(&msg, 2)};
         L4_Time_t timeout = L4_TimePeriod(1000ULL * L4_MsgWord(&msg, 3));
         frame = L4_MsgWord(&msg, 4);
-        error = op == IO_WRITE ? page_write(store, addr, slot, timeout)
-                               : page_read(store, addr, slot, timeout);
+        if (l4srv_fault("mm/swap/io-error")) /* as if the store had failed it */
+            error = L4SRV_ERR_IO;
+        else
+            error = op == IO_WRITE ? page_write(store, addr, slot, timeout)
+                                   : page_read(store, addr, slot, timeout);
         label = MM_IO_DONE;
     }
 }

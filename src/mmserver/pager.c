@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <l4/space.h>
+#include <l4srv/faultpoint.h>
 
 #include "mmserver.h"
 
@@ -114,9 +115,16 @@ static void reclaim(void)
     }
 }
 
-/* A free frame, reclaiming if need be; NO_FRAME and *wait if a page-out may yield one. */
-static uint32_t frame_get(bool *wait)
+/*
+ * A free frame for s, reclaiming if need be; NO_FRAME and *wait if a
+ * page-out may yield one.
+ */
+static uint32_t frame_get(struct space *s, bool *wait)
 {
+    if (l4srv_fault_for("mm/frames/exhaust", s->first)) { /* as if every frame were taken */
+        *wait = false;
+        return NO_FRAME;
+    }
     uint32_t f = frames_alloc(1);
     if (f == NO_FRAME) {
         reclaim();
@@ -159,7 +167,7 @@ enum outcome make_resident(struct space *s, L4_Word_t page, int *error)
         return DONE;
     }
     bool wait;
-    uint32_t f = frame_get(&wait);
+    uint32_t f = frame_get(s, &wait);
     if (f == NO_FRAME) {
         *error = wait ? L4SRV_OK : L4SRV_ERR_NO_MEM;
         return wait ? PARKED : DONE;
