@@ -264,27 +264,29 @@ static void thread_body(struct tcb *self)
 }
 
 /*
- * Under Valgrind, a user stack in the thread's window must be known as a
- * stack, or the switch to it looks like a wild SP change and memcheck loses
- * track of what lies below SP (a pager maps such stacks a page at a time, so
- * nobody else registers them). Up to 1 MiB below the starting SP counts.
+ * A user stack in the thread's window, up to 1 MiB below the starting SP.
+ * Window addresses are reused by later spaces, so a sanitizer's marks left
+ * there by an earlier thread (one killed deep in a call) are wiped before
+ * this one starts. Under Valgrind the range must also be known as a stack,
+ * or the switch to it looks like a wild SP change and memcheck loses track
+ * of what lies below SP (a pager maps such stacks a page at a time, so
+ * nobody else registers them). Returns the Valgrind stack id, or 0.
  */
 #define WINDOW_STACK_SPAN (1UL << 20)
 
 static unsigned window_stack_register(struct tcb *self, word_t sp)
 {
-#ifdef HAVE_VALGRIND_H
-    if (!RUNNING_ON_VALGRIND || !self->space || !window_contains(self->space, sp - 1, 1))
+    if (!self->space || !window_contains(self->space, sp - 1, 1))
         return 0;
     word_t hi = (sp + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1), lo = self->space->win_base;
     if (hi - lo > WINDOW_STACK_SPAN)
         lo = hi - WINDOW_STACK_SPAN;
-    return stack_register((void *) lo, hi - lo);
-#else
-    (void) self;
-    (void) sp;
-    return 0;
+    FORGET_FRAMES((void *) lo, hi - lo);
+#ifdef HAVE_VALGRIND_H
+    if (RUNNING_ON_VALGRIND)
+        return stack_register((void *) lo, hi - lo);
 #endif
+    return 0;
 }
 
 unsigned stack_register(void *base, size_t size)
