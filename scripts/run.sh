@@ -143,9 +143,9 @@ memcheck_pass() {
     # Free-running under valgrind: in deterministic mode, optimised builds
     # show memcheck false alarms on user stacks that took page faults (see
     # docs/design.md, open problems); test_det still runs deterministic.
-    # --repeat until-pass:2: a known race at teardown (an exiting host thread
-    # can touch its TCB after the run freed it; docs/design.md, open
-    # problems) shows under valgrind now and then. A test failing twice fails.
+    # --repeat until-pass:2: some deletion tests run very slowly under
+    # valgrind now and then (spinning threads starve the others; see
+    # docs/design.md). A test that fails twice fails the pass.
     (cd "$bdir" && L4SIM_DETERMINISTIC=0 ctest -T memcheck -j"$JOBS" -LE "$VALGRIND_EXCLUDE_LABELS" \
         --repeat until-pass:2 \
         --overwrite MemoryCheckCommand="$(command -v valgrind)" \

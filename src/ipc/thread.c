@@ -373,6 +373,13 @@ static void *host_main(void *arg)
     forget_abandoned_frames(self);
     unblock_kernel_signals();
     fault_thread_exit(self);
+    /* On the way out, a kick from a deleter is pointless, and it could come
+     * after the host stack is deregistered below, when Valgrind no longer
+     * knows where to put the signal frame (it then kills the process). */
+    sigset_t kick;
+    sigemptyset(&kick);
+    sigaddset(&kick, kick_signal());
+    pthread_sigmask(SIG_BLOCK, &kick, NULL);
 
     /* Killed: clean up our IPC, then say we are done. */
     ipc_unwind_dying(self);
