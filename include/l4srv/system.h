@@ -32,6 +32,9 @@ struct l4srv_options {
 L4SRV_API int l4srv_run(const struct l4sim_config *cfg, const struct l4srv_options *opt,
                         int (*app)(void *arg), void *arg);
 
+/* A stack size that suits the system servers' threads. */
+#define L4SRV_STACK_SIZE (128 * 1024)
+
 /*
  * Start fn as a new thread of the caller's own space with the given pager,
  * on a stack of stack_size bytes from the host heap (the "boot image" part

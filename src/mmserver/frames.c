@@ -170,11 +170,3 @@ void frames_free(uint32_t first, uint32_t size)
     }
     add_free_run(first, size);
 }
-
-/* Whether [first, first + size) is exactly one used run (what free expects). */
-bool frames_is_used_run(uint32_t first, uint32_t size)
-{
-    return first < mm.frame_count && size && size <= mm.frame_count - first &&
-           !bt.tags[first].free && bt.tags[first].size == size &&
-           mm.frames[first].state != FRAME_RESERVED;
-}

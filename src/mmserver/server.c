@@ -173,8 +173,6 @@ static void retry_parked(void)
 void mm_main(void *kip)
 {
     (void) kip;
-    if (!mm.io_timeout_ms)
-        mm.io_timeout_ms = MM_DEFAULT_IO_TIMEOUT_MS;
     if (!take_memory()) {
         L4_KDB_PrintString("mm: no conventional memory in the KIP, or no memory for tables");
         return;

@@ -167,16 +167,27 @@ void region_release(struct space *s, struct region *r)
 
 /* ------------------------------------------------------------- spaces */
 
-static void space_destroy(struct space *s)
+/* Free the server's own records of s; its pages must be dealt with already. */
+static void space_free(struct space *s)
 {
-    while (s->regions)
-        region_release(s, s->regions);
+    while (s->regions) {
+        struct region *r = s->regions;
+        s->regions = r->next;
+        free(r);
+    }
     for (L4_Word_t leaf = 0; leaf < (s->size >> PAGE_SHIFT) >> PT_LEAF_SHIFT; leaf++)
         free(s->dir[leaf]);
     free(s->dir);
     mm.spaces[s->index] = NULL;
-    mm.stats.spaces--;
     free(s);
+}
+
+static void space_destroy(struct space *s)
+{
+    while (s->regions)
+        region_release(s, s->regions);
+    mm.stats.spaces--;
+    space_free(s);
 }
 
 static void *utcb_location(unsigned slot)
@@ -326,20 +337,10 @@ int space_remove_thread(L4_ThreadId_t thread)
 
 void spaces_fini(void)
 {
+    /* After the run: the kernel took every mapping, only the records are left. */
     for (unsigned i = 0; i < MAX_SPACES; i++)
-        if (mm.spaces[i]) {
-            struct space *s = mm.spaces[i];
-            while (s->regions) {
-                struct region *r = s->regions;
-                s->regions = r->next;
-                free(r);
-            }
-            for (L4_Word_t leaf = 0; leaf < (s->size >> PAGE_SHIFT) >> PT_LEAF_SHIFT; leaf++)
-                free(s->dir[leaf]);
-            free(s->dir);
-            free(s);
-            mm.spaces[i] = NULL;
-        }
+        if (mm.spaces[i])
+            space_free(mm.spaces[i]);
     free(mm.threads);
     mm.threads = NULL;
     mm.thread_cap = 0;

@@ -315,7 +315,7 @@ static void build_namespace(const struct l4srv_options *opt)
 int naming_start(const struct l4srv_options *opt)
 {
     build_namespace(opt);
-    return l4srv_spawn_local(l4srv_id(L4SRV_NAMING), naming_thread, L4_Pager(), SERVER_STACK);
+    return l4srv_spawn_local(l4srv_id(L4SRV_NAMING), naming_thread, L4_Pager(), L4SRV_STACK_SIZE);
 }
 
 void naming_cleanup(void)

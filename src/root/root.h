@@ -12,8 +12,6 @@
 /* Free the stacks of l4srv_spawn_local once the run is over. */
 void root_free_stacks(void);
 
-#define SERVER_STACK (128 * 1024) /* host stack of each root-task server thread */
-
 /* The name service: build the root namespace and start its thread; 1 if it runs. */
 int naming_start(const struct l4srv_options *opt);
 /* Free everything the name service held (after the run: its thread is gone). */

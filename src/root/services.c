@@ -45,7 +45,7 @@ void service_ready(int ok)
 static int start_one(enum l4srv_thread which, void (*fn)(void *kip), const char *what)
 {
     L4_ThreadId_t tid = l4srv_id(which);
-    if (!l4srv_spawn_local(tid, fn, L4_Pager(), SERVER_STACK))
+    if (!l4srv_spawn_local(tid, fn, L4_Pager(), L4SRV_STACK_SIZE))
         return 0;
     L4_MsgTag_t tag = L4_Receive_Timeout(tid, READY_WAIT);
     L4_Word_t ok = 0;

@@ -16,8 +16,7 @@
 #include "../mmserver/start.h"
 #include "start.h"
 
-#define TASK_READY   0x5400 /* task service -> root: started, with the store's state in MR1 */
-#define SERVER_STACK (64 * 1024)
+#define TASK_READY 0x5400 /* task service -> root: started, with the store's state in MR1 */
 
 static struct l4srv_options options;
 static L4_ThreadId_t root_thread;
@@ -65,7 +64,7 @@ bool task_start(const struct l4srv_options *opt)
     options = *opt;
     root_thread = L4_Myself();
     L4_ThreadId_t task = l4srv_id(L4SRV_TASK);
-    if (!l4srv_spawn_local(task, task_main, L4_Sigma0Id(L4_GetKernelInterface()), SERVER_STACK))
+    if (!l4srv_spawn_local(task, task_main, L4_Sigma0Id(L4_GetKernelInterface()), L4SRV_STACK_SIZE))
         return false;
     L4_MsgTag_t tag = L4_Receive(task);
     L4_Word_t error = L4SRV_ERR_IPC;
