@@ -15,11 +15,7 @@
 
 /* Every family; a new bench/<family>.c adds its table here. */
 static const struct bench_family *const families[] = {
-    &bench_baseline,
-    &bench_ipc,
-    &bench_memory,
-    &bench_mm,
-    &bench_naming,
+    &bench_baseline, &bench_ipc, &bench_memory, &bench_mm, &bench_naming,
 };
 
 /*

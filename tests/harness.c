@@ -244,10 +244,15 @@ int h_run_system_config(const struct l4sim_config *cfg, const struct l4srv_optio
 
 L4_ThreadId_t h_task(unsigned n, h_thread_fn fn, void *arg)
 {
+    return h_task_priv(n, fn, arg, false);
+}
+
+L4_ThreadId_t h_task_priv(unsigned n, h_thread_fn fn, void *arg, bool priv)
+{
     L4_ThreadId_t t = h_tid(H_APP(n), 1);
     L4_Word_t sp, ip;
     L4_Fpage_t utcbs;
-    int e = mm_new_as(t, 0, 0, L4_nilthread, &sp, &ip, &utcbs);
+    int e = mm_new_as(t, priv, 0, L4_nilthread, &sp, &ip, &utcbs);
     if (e) {
         h_fail_at(__FILE__, __LINE__, "mm_new_as(%lx) failed: %s", t.raw, l4srv_strerror(e));
         return L4_nilthread;

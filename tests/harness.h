@@ -134,6 +134,8 @@ L4_ThreadId_t h_spawn_v(unsigned n, L4_Word_t version, h_thread_fn fn, void *arg
 L4_ThreadId_t h_spawn_space(unsigned n, h_thread_fn fn, void *arg);
 /* A task the MM server made (mm_new_as) and pages: thread h_tid(H_APP(n), 1) runs fn. */
 L4_ThreadId_t h_task(unsigned n, h_thread_fn fn, void *arg);
+/* The same, registered as privileged (pin_priv, malloc_priv) if priv. */
+L4_ThreadId_t h_task_priv(unsigned n, h_thread_fn fn, void *arg, bool priv);
 
 /* Delete a thread with ThreadControl; checks that it succeeded. */
 void h_delete(L4_ThreadId_t t);

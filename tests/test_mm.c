@@ -378,17 +378,6 @@ static void touching_twice_the_ram_swaps_and_every_word_comes_back(void **state)
     assert_int_equal(run_checked(&cfg, NULL, body_swap, NULL), 0);
 }
 
-/* A privileged task (pin_priv, malloc_priv), or an ordinary one. */
-static L4_ThreadId_t task(unsigned n, h_thread_fn fn, bool priv)
-{
-    L4_ThreadId_t t = h_tid(H_APP(n), 1);
-    L4_Word_t sp = 0, ip = 0;
-    L4_Fpage_t utcbs;
-    H_EQ(mm_new_as(t, priv, 0, L4_nilthread, &sp, &ip, &utcbs), L4SRV_OK);
-    L4_Start_SpIp(t, sp, (L4_Word_t) fn);
-    return t;
-}
-
 /* The top of a task's window holds its main stack. */
 #define MAIN_STACK (256 * KIB)
 
@@ -403,7 +392,7 @@ static L4_Word_t main_stack(L4_ThreadId_t t)
 static int body_pin(void *arg)
 {
     (void) arg;
-    L4_ThreadId_t t[2] = {task(0, agent, true), task(1, agent, false)};
+    L4_ThreadId_t t[2] = {h_task_priv(0, agent, NULL, true), h_task_priv(1, agent, NULL, false)};
     L4_Word_t pinned = agent_malloc(t[0], 16 * 4096);
     ask(t[0], A_FILL, pinned, 16 * 4096, 7, 0, NULL);
     H_EQ(ask_mm(t[0], A_PIN, 16 * 4096, pinned, 0, 0, NULL), L4SRV_OK);
@@ -451,7 +440,7 @@ static void pinned_pages_stay_resident_under_memory_pressure(void **state)
 static int body_device(void *arg)
 {
     (void) arg;
-    L4_ThreadId_t t[2] = {task(0, agent, true), task(1, agent, false)};
+    L4_ThreadId_t t[2] = {h_task_priv(0, agent, NULL, true), h_task_priv(1, agent, NULL, false)};
     void *kip = L4_GetKernelInterface();
     L4_Word_t ram = 0;
     for (L4_Word_t i = 0; i < L4_NumMemoryDescriptors(kip); i++) {
@@ -489,7 +478,7 @@ static void malloc_priv_maps_the_physical_memory_named_to_privileged_callers_onl
 static int body_bad(void *arg)
 {
     (void) arg;
-    L4_ThreadId_t t[2] = {task(0, agent, false), task(1, agent, false)};
+    L4_ThreadId_t t[2] = {h_task_priv(0, agent, NULL, false), h_task_priv(1, agent, NULL, false)};
     L4_Word_t a = agent_malloc(t[0], 8192), b = agent_malloc(t[1], 4096);
     struct mm_stats before = stats();
     L4_ThreadId_t nobody = h_tid(H_APP(20), 1);
