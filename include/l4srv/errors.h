@@ -27,6 +27,7 @@ enum l4srv_error {
     L4SRV_ERR_UNRESPONSIVE = 10, /* a server did not answer in time */
     L4SRV_ERR_IPC = 11,          /* the request's IPC failed (see L4_ErrorCode) */
     L4SRV_ERR_GENERIC = 12,      /* generic_error */
+    L4SRV_ERR_BAD_IMAGE = 13,    /* not an executable image l4sim can load (see the ELF loader) */
     L4SRV_ERR_COUNT
 };
 

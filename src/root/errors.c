@@ -19,6 +19,7 @@ const char *l4srv_strerror(int error)
         [L4SRV_ERR_UNRESPONSIVE] = "unresponsive",
         [L4SRV_ERR_IPC] = "ipc_error",
         [L4SRV_ERR_GENERIC] = "generic_error",
+        [L4SRV_ERR_BAD_IMAGE] = "bad_image",
     };
     return error >= 0 && error < L4SRV_ERR_COUNT ? names[error] : "unknown_error";
 }
