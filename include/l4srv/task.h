@@ -67,9 +67,9 @@ enum task_state {
  * argument (%rdi) is the KIP, as on real L4.
  */
 enum task_start_kind {
-    TASK_START_MAIN = 1, /* New or Exec: run the program */
-    TASK_START_FORK,     /* a forked child: arg0, arg1 from the parent's Fork */
-    TASK_START_THREAD,   /* StartThread: arg0, arg1 from the caller */
+    TASK_STARTUP_MAIN = 1, /* New or Exec: run the program */
+    TASK_STARTUP_FORK,     /* a forked child: arg0, arg1 from the parent's Fork */
+    TASK_STARTUP_THREAD,   /* StartThread: arg0, arg1 from the caller */
 };
 
 struct task_startup {
@@ -86,7 +86,7 @@ struct task_info {
     L4_Word_t state; /* enum task_state */
     L4_Word_t status;
     L4_Word_t threads;
-    L4_Word_t cpu_us;  /* CPU time of its threads (deterministic mode: virtual) */
+    L4_Word_t cpu_us; /* CPU time of its threads (deterministic mode: virtual) */
     L4_Word_t ipc_sent;
     L4_Word_t ipc_received;
     L4_Word_t faults;
@@ -96,8 +96,8 @@ struct task_info {
 
 L4SRV_API L4_ThreadId_t task_server(void);
 
-L4SRV_API int task_new(const char *path, const char *cmdline, L4_Word_t flags,
-                       L4_ThreadId_t *task, L4_ThreadId_t *main_thread);
+L4SRV_API int task_new(const char *path, const char *cmdline, L4_Word_t flags, L4_ThreadId_t *task,
+                       L4_ThreadId_t *main_thread);
 L4SRV_API int task_fork(L4_Word_t ip, L4_Word_t arg0, L4_Word_t arg1, L4_ThreadId_t *child,
                         L4_ThreadId_t *child_thread);
 L4SRV_API int task_exec(L4_ThreadId_t task, const char *path, const char *cmdline);
