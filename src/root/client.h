@@ -9,7 +9,7 @@
 
 #include <l4/types.h>
 
-#define CLIENT_MAX_WORDS 6
+#define CLIENT_MAX_WORDS 10
 
 struct client_msg {
     L4_Word_t label;

@@ -1,0 +1,150 @@
+/*
+ * Client stubs of the task server's protocol: one small function per
+ * operation over the root servers' shared calling code.
+ */
+#include <string.h>
+
+#include <l4srv/ids.h>
+#include <l4srv/task.h>
+
+#include "../root/client.h"
+
+L4_ThreadId_t task_server(void)
+{
+    return l4srv_id(L4SRV_TASK);
+}
+
+/* A request of words only; the reply's first words go to out (up to n). */
+static int call(L4_Word_t label, unsigned u, const L4_Word_t *w, L4_Word_t *out, unsigned n)
+{
+    struct client_msg rq = {.label = label, .u = u}, rp;
+    memcpy(rq.w, w, u * sizeof(L4_Word_t));
+    int err = client_call(task_server(), &rq, &rp, NULL, 0);
+    if (err)
+        return err;
+    if (rp.u < n)
+        return L4SRV_ERR_GENERIC;
+    memcpy(out, rp.w, n * sizeof(L4_Word_t));
+    return L4SRV_OK;
+}
+
+/* Requests that name a program: "path\0cmdline" as one string. */
+static int call_path(L4_Word_t label, L4_Word_t word, const char *path, const char *cmdline,
+                     L4_Word_t *out, unsigned n)
+{
+    char buf[TASK_PATH_MAX + TASK_CMDLINE_MAX + 2];
+    size_t plen = client_strlen(path, TASK_PATH_MAX);
+    size_t clen = client_strlen(cmdline ? cmdline : "", TASK_CMDLINE_MAX);
+    if (!plen || plen > TASK_PATH_MAX)
+        return L4SRV_ERR_INVALID_PATH;
+    if (clen > TASK_CMDLINE_MAX)
+        return L4SRV_ERR_INVALID_ARG;
+    memcpy(buf, path, plen);
+    buf[plen] = 0;
+    memcpy(buf + plen + 1, cmdline ? cmdline : "", clen);
+    struct client_msg rq = {.label = label, .u = 1, .w = {word}, .str = buf, .len = plen + 1 + clen};
+    struct client_msg rp;
+    int err = client_call(task_server(), &rq, &rp, NULL, 0);
+    if (err)
+        return err;
+    if (rp.u < n)
+        return L4SRV_ERR_GENERIC;
+    memcpy(out, rp.w, n * sizeof(L4_Word_t));
+    return L4SRV_OK;
+}
+
+int task_new(const char *path, const char *cmdline, L4_Word_t flags, L4_ThreadId_t *task,
+             L4_ThreadId_t *main_thread)
+{
+    L4_Word_t out[2];
+    int err = call_path(TASK_NEW, flags, path, cmdline, out, 2);
+    if (!err) {
+        task->raw = out[0];
+        if (main_thread)
+            main_thread->raw = out[1];
+    }
+    return err;
+}
+
+int task_fork(L4_Word_t ip, L4_Word_t arg0, L4_Word_t arg1, L4_ThreadId_t *child,
+              L4_ThreadId_t *child_thread)
+{
+    L4_Word_t w[3] = {ip, arg0, arg1}, out[2];
+    int err = call(TASK_FORK, 3, w, out, 2);
+    if (!err) {
+        child->raw = out[0];
+        if (child_thread)
+            child_thread->raw = out[1];
+    }
+    return err;
+}
+
+int task_exec(L4_ThreadId_t task, const char *path, const char *cmdline)
+{
+    return call_path(TASK_EXEC, task.raw, path, cmdline, NULL, 0);
+}
+
+int task_kill(L4_ThreadId_t thread_or_task)
+{
+    return call(TASK_KILL, 1, &thread_or_task.raw, NULL, 0);
+}
+
+int task_start_thread(L4_ThreadId_t task, L4_Word_t ip, L4_Word_t sp, L4_Word_t arg0,
+                      L4_Word_t arg1, L4_ThreadId_t *thread)
+{
+    L4_Word_t w[5] = {task.raw, ip, sp, arg0, arg1};
+    return call(TASK_START_THREAD, 5, w, &thread->raw, 1);
+}
+
+int task_set_stat_interval(L4_Word_t ms)
+{
+    return call(TASK_SET_STAT_INTERVAL, 1, &ms, NULL, 0);
+}
+
+static int call_thread_value(L4_Word_t label, L4_ThreadId_t thread, L4_Word_t value)
+{
+    L4_Word_t w[2] = {thread.raw, value};
+    return call(label, 2, w, NULL, 0);
+}
+
+int task_set_timeslice(L4_ThreadId_t thread, L4_Word_t us)
+{
+    return call_thread_value(TASK_SET_TIMESLICE, thread, us);
+}
+
+int task_set_priority(L4_ThreadId_t thread, L4_Word_t priority)
+{
+    return call_thread_value(TASK_SET_PRIORITY, thread, priority);
+}
+
+int task_set_preemption_delay(L4_ThreadId_t thread, L4_Word_t us)
+{
+    return call_thread_value(TASK_SET_PREEMPTION_DELAY, thread, us);
+}
+
+int task_ping(L4_ThreadId_t task, L4_Word_t timeout_ms)
+{
+    return call_thread_value(TASK_PING, task, timeout_ms);
+}
+
+int task_wait(L4_ThreadId_t task, L4_Word_t *state, L4_Word_t *status)
+{
+    L4_Word_t out[2];
+    int err = call(TASK_WAIT, 1, &task.raw, out, 2);
+    if (!err) {
+        *state = out[0];
+        if (status)
+            *status = out[1];
+    }
+    return err;
+}
+
+int task_info(L4_ThreadId_t task, struct task_info *out)
+{
+    L4_Word_t words[sizeof(*out) / sizeof(L4_Word_t)];
+    _Static_assert(sizeof(words) / sizeof(L4_Word_t) <= CLIENT_MAX_WORDS, "a reply holds it");
+    int err = call(TASK_INFO, 1, &task.raw, words, sizeof(words) / sizeof(L4_Word_t));
+    if (!err)
+        memcpy(out, words, sizeof(*out));
+    return err;
+}
