@@ -509,15 +509,16 @@ static int op_info(L4_ThreadId_t id, L4_Word_t *out, unsigned *words)
 }
 
 /* A region mapper's report of a fault nobody can resolve: the task dies of it. */
-static void crashed(const struct srv_req *rq)
+static bool crashed(const struct srv_req *rq)
 {
     unsigned slot;
     struct task *t = task_of(rq->client, &slot);
     if (!t || slot != TASK_MAX_THREADS || !srv_shape(rq, 4, 0))
-        return;
+        return false;
     note("task %lx crashed: %s at %lx (thread %lx, ip %lx)", t->rm.raw, rm_fault_name(rq->w[3]),
          rq->w[1], rq->w[0], rq->w[2]);
     task_end(t, TASK_CRASHED, rq->w[1]);
+    return true;
 }
 
 static bool park_waiter(const struct srv_req *rq, struct task *t)
@@ -643,10 +644,8 @@ static void serve(void)
     for (;;) {
         struct srv_req rq;
         srv_receive(&rq, buf, sizeof(buf) - 1);
-        if (rq.label == RMI_FAULT) {
-            crashed(&rq);
-            continue;
-        }
+        if (rq.label == RMI_FAULT && crashed(&rq))
+            continue; /* the region mapper that sent it is gone */
         L4_Word_t out[sizeof(struct task_info) / sizeof(L4_Word_t)];
         unsigned words;
         int err;
