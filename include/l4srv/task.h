@@ -67,9 +67,9 @@ enum task_state {
  * argument (%rdi) is the KIP, as on real L4.
  */
 enum task_start_kind {
-    TASK_START_MAIN = 1, /* New or Exec: run the program */
-    TASK_START_FORK,     /* a forked child: arg0, arg1 from the parent's Fork */
-    TASK_START_THREAD,   /* StartThread: arg0, arg1 from the caller */
+    TASK_STARTUP_MAIN = 1, /* New or Exec: run the program */
+    TASK_STARTUP_FORK,     /* a forked child: arg0, arg1 from the parent's Fork */
+    TASK_STARTUP_THREAD,   /* StartThread: arg0, arg1 from the caller */
 };
 
 struct task_startup {
