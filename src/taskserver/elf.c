@@ -145,6 +145,8 @@ static bool range_within(uint64_t start, uint64_t len, uint64_t limit)
 static bool check_ident(const unsigned char *b, size_t size, char *why, size_t why_len)
 {
     size_t magic = size < SELFMAG ? size : SELFMAG;
+    if (size == 0)
+        return REFUSE("empty: not an ELF file");
     if (memcmp(b, ELFMAG, magic) != 0)
         return REFUSE("bad magic: not an ELF file");
     if (size < EI_NIDENT)
@@ -171,7 +173,10 @@ static bool check_ehdr(Elf *elf, const GElf_Ehdr *eh, size_t size, size_t *phnum
         return REFUSE("wrong type %s, want ET_DYN (a static PIE)", type_name(eh->e_type));
     if (eh->e_phentsize != sizeof(Elf64_Phdr))
         return REFUSE("program header size %u, want %zu", eh->e_phentsize, sizeof(Elf64_Phdr));
-    if (elf_getphdrnum(elf, phnum) != 0)
+    /* The header's own count: libelf's would be cut to what fits in the file. Only
+     * PN_XNUM sends us to section 0 for it. */
+    *phnum = eh->e_phnum;
+    if (eh->e_phnum == PN_XNUM && elf_getphdrnum(elf, phnum) != 0)
         return REFUSE("bad program header count: %s", elf_errmsg(-1));
     if (*phnum == 0)
         return REFUSE("no program headers");
@@ -341,6 +346,9 @@ static bool read_rela_table(struct elf_image *img, Elf *elf, const char *what, L
         return true;
     if (size % sizeof(Elf64_Rela) != 0)
         return REFUSE("%s: size %lu is not a multiple of %zu", what, size, sizeof(Elf64_Rela));
+    size_t n = size / sizeof(Elf64_Rela);
+    if (!reserve_relocs(img, n, why, why_len))
+        return false;
     /* The table must be file bytes: find them through the segment holding it. */
     const struct elf_segment *s = NULL;
     for (unsigned i = 0; i < img->nseg && !s; i++)
@@ -353,9 +361,6 @@ static bool read_rela_table(struct elf_image *img, Elf *elf, const char *what, L
     L4_Word_t file_offset = s->file_offset + (vaddr - s->vaddr);
     if (file_offset % 8 != 0)
         return REFUSE("%s: table at file offset 0x%lx is misaligned", what, file_offset);
-    size_t n = size / sizeof(Elf64_Rela);
-    if (!reserve_relocs(img, n, why, why_len))
-        return false;
     Elf_Data *data = elf_getdata_rawchunk(elf, (int64_t) file_offset, size, ELF_T_RELA);
     if (!data)
         return REFUSE("%s: unreadable: %s", what, elf_errmsg(-1));
@@ -389,9 +394,10 @@ static bool read_relocs(struct elf_image *img, Elf *elf, const struct dyn_tables
     if (d->has_rela != d->has_relasz)
         return REFUSE("DT_RELA and DT_RELASZ must come together");
     if (d->has_rela && d->relasz) {
-        if (!d->has_relaent || d->relaent != sizeof(Elf64_Rela))
-            return REFUSE("DT_RELAENT is %lu, want %zu", d->has_relaent ? d->relaent : 0UL,
-                          sizeof(Elf64_Rela));
+        if (!d->has_relaent)
+            return REFUSE("DT_RELA without DT_RELAENT");
+        if (d->relaent != sizeof(Elf64_Rela))
+            return REFUSE("DT_RELAENT is %lu, want %zu", d->relaent, sizeof(Elf64_Rela));
         if (!read_rela_table(img, elf, "DT_RELA", d->rela, d->relasz, why, why_len))
             return false;
     }
@@ -403,7 +409,8 @@ static bool read_relocs(struct elf_image *img, Elf *elf, const struct dyn_tables
         if (!read_rela_table(img, elf, "DT_JMPREL", d->jmprel, d->pltrelsz, why, why_len))
             return false;
     }
-    qsort(img->rel, img->nrel, sizeof(img->rel[0]), by_offset);
+    if (img->nrel)
+        qsort(img->rel, img->nrel, sizeof(img->rel[0]), by_offset);
     for (size_t i = 1; i < img->nrel; i++)
         if (img->rel[i].offset - img->rel[i - 1].offset < 8)
             return REFUSE("relocations at 0x%lx and 0x%lx overlap", img->rel[i - 1].offset,
