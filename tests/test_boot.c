@@ -328,8 +328,8 @@ static int follow_kip_links(void *arg)
     /* The X.2 words are where Pistachio's KIP layout has them. */
     H_EQ(L4SIM_KIP_IPC * sizeof(L4_Word_t), offsetof(L4_KernelInterfacePage_t, Ipc));
     H_EQ(L4SIM_KIP_SCHEDULE * sizeof(L4_Word_t), offsetof(L4_KernelInterfacePage_t, Schedule));
-    struct l4sim_utcb *(*utcb)(void) =
-        (struct l4sim_utcb * (*) (void) )(kip[L4SIM_KIP_UTCB] + (L4_Word_t) kip);
+    typedef struct l4sim_utcb *utcb_fn(void);
+    utcb_fn *utcb = (utcb_fn *) (kip[L4SIM_KIP_UTCB] + (L4_Word_t) kip);
     H_EQ(utcb(), l4sim_utcb());
     H_EQ(utcb()->my_global_id, L4_Myself().raw);
     return 0;

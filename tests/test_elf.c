@@ -765,24 +765,34 @@ static void segment_limit_is_enforced(void **state)
 /* ------------------------------------------------ the runtime, live */
 
 /*
- * t_call_entry(entry, kip, sp): call entry(kip) with %rsp = sp, as the
- * kernel starts a thread, so that the task_startup block at sp is at the
- * entry's %rsp + 8. Returns if the entry does.
+ * t_call_entry(entry, kip, sp, block, len): move to the stack at sp, copy
+ * the len bytes at block to sp, and call entry(kip) there, as the kernel
+ * starts a thread: the block (a task_startup) is then at the entry's
+ * %rsp + 8. The copy happens after the move because Valgrind takes a
+ * falling stack pointer for fresh, undefined stack, and the block lies in
+ * what the move uncovers. Returns if the entry does.
  */
 __asm__(".text\n"
         ".type t_call_entry, @function\n"
         "t_call_entry:\n"
         "    push %rbx\n"
+        "    push %r12\n"
         "    mov %rsp, %rbx\n"
+        "    mov %rdi, %rax\n" /* entry */
+        "    mov %rsi, %r12\n" /* kip */
         "    mov %rdx, %rsp\n"
-        "    mov %rdi, %rax\n"
-        "    mov %rsi, %rdi\n"
+        "    mov %rdx, %rdi\n"
+        "    mov %rcx, %rsi\n"
+        "    mov %r8, %rcx\n"
+        "    rep movsb\n"
+        "    mov %r12, %rdi\n"
         "    call *%rax\n"
         "    mov %rbx, %rsp\n"
+        "    pop %r12\n"
         "    pop %rbx\n"
         "    ret\n"
         ".size t_call_entry, . - t_call_entry\n");
-void t_call_entry(L4_Word_t entry, void *kip, L4_Word_t sp);
+void t_call_entry(L4_Word_t entry, void *kip, L4_Word_t sp, const void *block, size_t len);
 
 /* An image relocated into host memory of our own, and what to start in it. */
 struct live {
@@ -817,8 +827,8 @@ static void live_unload(struct live *l)
 
 /*
  * The task's thread (a native MM-server task, its stack in its window):
- * builds the startup block well below its own frame, with the command
- * line just above it, and enters the image's _start there.
+ * starts the image's _start well below its own frame, with the startup
+ * block and the command line just above the image's stack.
  */
 static void image_thread(void *kip)
 {
@@ -826,18 +836,21 @@ static void image_thread(void *kip)
     L4_Word_t rsp;
     __asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
     L4_Word_t sp = (rsp - 16384) & ~15UL;
-    struct task_startup *su = (struct task_startup *) sp;
-    char *cmdline = (char *) (su + 1);
-    strcpy(cmdline, l->cmdline);
-    *su = (struct task_startup){
+    struct {
+        struct task_startup su;
+        char cmdline[TASK_CMDLINE_MAX + 1];
+    } block;
+    memset(&block, 0, sizeof(block));
+    strcpy(block.cmdline, l->cmdline);
+    block.su = (struct task_startup){
         .kind = l->kind,
-        .cmdline = cmdline,
+        .cmdline = (const char *) (sp + offsetof(__typeof__(block), cmdline)),
         .arg = {l->fn, L4_Myself().raw},
         .task = L4_Myself().raw,
         .image = (L4_Word_t) l->base,
         .stack_lo = sp - 65536,
     };
-    t_call_entry((L4_Word_t) l->base + elf_image_entry(l->img), kip, sp);
+    t_call_entry((L4_Word_t) l->base + elf_image_entry(l->img), kip, sp, &block, sizeof(block));
     H_CHECK(!"the image's _start returned");
 }
 
