@@ -55,9 +55,12 @@ install(FILES ${PROJECT_BINARY_DIR}/L4SimConfig.cmake ${PROJECT_BINARY_DIR}/L4Si
   DESTINATION ${L4SIM_CMAKE_DIR})
 
 # pkg-config. Libs.private lists what a static link needs besides -ll4sim:
-# pthreads always, plus every plain library (elf, rt, ...) the library
-# targets link, and libelf when it comes as an imported target.
+# pthreads always, plus every plain library (rt, ...) the library targets
+# link. libelf, an imported target found through pkg-config, goes into
+# Requires.private instead, so that `pkg-config --static` also brings the
+# libraries libelf itself needs.
 set(_l4sim_pc_private -lpthread)
+set(_l4sim_pc_requires "")
 foreach(tgt l4sim_objects l4sim l4sim_static)
   foreach(prop LINK_LIBRARIES INTERFACE_LINK_LIBRARIES)
     get_target_property(_l4sim_links ${tgt} ${prop})
@@ -69,7 +72,7 @@ foreach(tgt l4sim_objects l4sim l4sim_static)
         continue()
       elseif(TARGET ${lib})
         if(lib MATCHES "[Ll][Ii][Bb][Ee][Ll][Ff]")
-          list(APPEND _l4sim_pc_private -lelf)
+          list(APPEND _l4sim_pc_requires libelf)
         endif()
       elseif(lib MATCHES "^-l")
         list(APPEND _l4sim_pc_private ${lib})
@@ -81,6 +84,8 @@ foreach(tgt l4sim_objects l4sim l4sim_static)
 endforeach()
 list(REMOVE_DUPLICATES _l4sim_pc_private)
 list(JOIN _l4sim_pc_private " " L4SIM_PC_LIBS_PRIVATE)
+list(REMOVE_DUPLICATES _l4sim_pc_requires)
+list(JOIN _l4sim_pc_requires ", " L4SIM_PC_REQUIRES_PRIVATE)
 
 # The prefix is only known at install time (cmake --install --prefix
 # overrides the configured one), so l4sim.pc is generated then, into the build
@@ -98,6 +103,7 @@ install(CODE "
   set(L4SIM_PC_INCLUDEDIR \"${L4SIM_PC_INCLUDEDIR}\")
   set(L4SIM_PC_VERSION \"${PROJECT_VERSION}\")
   set(L4SIM_PC_LIBS_PRIVATE \"${L4SIM_PC_LIBS_PRIVATE}\")
+  set(L4SIM_PC_REQUIRES_PRIVATE \"${L4SIM_PC_REQUIRES_PRIVATE}\")
   configure_file(\"${CMAKE_CURRENT_LIST_DIR}/l4sim.pc.in\" \"${PROJECT_BINARY_DIR}/l4sim.pc\" @ONLY)
 ")
 install(FILES ${PROJECT_BINARY_DIR}/l4sim.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

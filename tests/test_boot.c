@@ -296,6 +296,52 @@ static void kip_describes_the_kernel(void **state)
 }
 
 /*
+ * Every entry point the KIP links to, X.2's and l4sim's extensions alike:
+ * the word plus the KIP's address is the function, and an ELF image's way
+ * to its UTCB (word 64) finds the same UTCB the TLS variable names.
+ */
+static int follow_kip_links(void *arg)
+{
+    (void) arg;
+    const L4_Word_t *kip = L4_GetKernelInterface();
+    const struct {
+        unsigned word;
+        void (*entry)(void);
+    } links[] = {
+        {L4SIM_KIP_SPACE_CONTROL, (void (*)(void)) l4sim_sys_space_control},
+        {L4SIM_KIP_THREAD_CONTROL, (void (*)(void)) l4sim_sys_thread_control},
+        {L4SIM_KIP_PROCESSOR_CONTROL, (void (*)(void)) l4sim_sys_processor_control},
+        {L4SIM_KIP_MEMORY_CONTROL, (void (*)(void)) l4sim_sys_memory_control},
+        {L4SIM_KIP_IPC, (void (*)(void)) l4sim_sys_ipc},
+        {L4SIM_KIP_LIPC, (void (*)(void)) l4sim_sys_lipc},
+        {L4SIM_KIP_UNMAP, (void (*)(void)) l4sim_sys_unmap},
+        {L4SIM_KIP_EXCHANGE_REGISTERS, (void (*)(void)) l4sim_sys_exchange_registers},
+        {L4SIM_KIP_SYSTEM_CLOCK, (void (*)(void)) l4sim_sys_system_clock},
+        {L4SIM_KIP_THREAD_SWITCH, (void (*)(void)) l4sim_sys_thread_switch},
+        {L4SIM_KIP_SCHEDULE, (void (*)(void)) l4sim_sys_schedule},
+        {L4SIM_KIP_UTCB, (void (*)(void)) l4sim_sys_utcb},
+        {L4SIM_KIP_KDB_PRINT, (void (*)(void)) l4sim_sys_kdb_print},
+        {L4SIM_KIP_FAULT_QUERY, (void (*)(void)) l4sim_sys_fault_query},
+    };
+    for (unsigned i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+        H_EQ(kip[links[i].word] + (L4_Word_t) kip, (L4_Word_t) links[i].entry);
+    /* The X.2 words are where Pistachio's KIP layout has them. */
+    H_EQ(L4SIM_KIP_IPC * sizeof(L4_Word_t), offsetof(L4_KernelInterfacePage_t, Ipc));
+    H_EQ(L4SIM_KIP_SCHEDULE * sizeof(L4_Word_t), offsetof(L4_KernelInterfacePage_t, Schedule));
+    typedef struct l4sim_utcb *utcb_fn(void);
+    utcb_fn *utcb = (utcb_fn *) (kip[L4SIM_KIP_UTCB] + (L4_Word_t) kip);
+    H_EQ(utcb(), l4sim_utcb());
+    H_EQ(utcb()->my_global_id, L4_Myself().raw);
+    return 0;
+}
+
+static void kip_links_every_entry_point(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run(follow_kip_links, NULL), 0);
+}
+
+/*
  * sigma0 maps physical pages idempotently to the root: page p appears at
  * address p, where the root can use it. Pages outside RAM are refused, and
  * a request without a receive window fails as a message overflow.
@@ -344,6 +390,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(nested_run_from_root_fails),
         cmocka_unit_test(invalid_config_fails_cleanly),
         cmocka_unit_test(kip_describes_the_kernel),
+        cmocka_unit_test(kip_links_every_entry_point),
         cmocka_unit_test(sigma0_answers_the_root),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,8 +61,10 @@ typedef struct {
 
 /*
  * Fields are whole words; offsets are those of X.2 for 64-bit words (the
- * 32-bit offsets doubled). The syscall words hold kernel entry points
- * relative to the KIP on real hardware; user code here never uses them.
+ * 32-bit offsets doubled). The syscall words hold the entry points
+ * relative to the KIP; host code calls the l4sim_sys_* functions directly,
+ * ELF images go through these words (L4SIM_KIP_* in <l4sim/abi.h>, which
+ * also names l4sim's own extension words from 64 on).
  */
 typedef struct {
     /* 0x000 */

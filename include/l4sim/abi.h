@@ -39,16 +39,50 @@ struct l4sim_utcb {
 };
 
 /*
+ * Where the KIP links to each entry point: word indices into the KIP, whose
+ * words hold the entry's address minus the KIP's. Words 52..62 are X.2's
+ * system calls; words 64.. are l4sim's own extensions (not X.2), which an
+ * ELF image needs because it cannot reach the kernel's TLS or symbols.
+ */
+#define L4SIM_KIP_SPACE_CONTROL      52
+#define L4SIM_KIP_THREAD_CONTROL     53
+#define L4SIM_KIP_PROCESSOR_CONTROL  54
+#define L4SIM_KIP_MEMORY_CONTROL     55
+#define L4SIM_KIP_IPC                56
+#define L4SIM_KIP_LIPC               57
+#define L4SIM_KIP_UNMAP              58
+#define L4SIM_KIP_EXCHANGE_REGISTERS 59
+#define L4SIM_KIP_SYSTEM_CLOCK       60
+#define L4SIM_KIP_THREAD_SWITCH      61
+#define L4SIM_KIP_SCHEDULE           62
+#define L4SIM_KIP_UTCB               64 /* l4sim_sys_utcb */
+#define L4SIM_KIP_KDB_PRINT          65 /* l4sim_sys_kdb_print */
+#define L4SIM_KIP_FAULT_QUERY        66 /* l4sim_sys_fault_query */
+
+/*
  * The calling thread's UTCB. A host thread that is not an L4 thread sees a
  * shared scratch UTCB, so stray register accesses do not crash; its system
  * calls fail with an error instead.
+ *
+ * Host code reads it from a TLS variable. An ELF image (compiled with
+ * L4SIM_IMAGE defined) has no TLS of its own and asks its runtime, which
+ * asks the kernel through the KIP (l4sim_sys_utcb).
  */
+#ifdef L4SIM_IMAGE
+struct l4sim_utcb *l4sim_image_utcb(void);
+
+static inline struct l4sim_utcb *l4sim_utcb(void)
+{
+    return l4sim_image_utcb();
+}
+#else
 extern __thread struct l4sim_utcb *l4sim_current_utcb;
 
 static inline struct l4sim_utcb *l4sim_utcb(void)
 {
     return l4sim_current_utcb;
 }
+#endif
 
 /* System calls. Arguments and results are raw words, as in X.2. */
 void *l4sim_sys_kernel_interface(unsigned long *api_version, unsigned long *api_flags,
@@ -86,6 +120,8 @@ unsigned long l4sim_sys_memory_control(unsigned long control, const unsigned lon
 /* Not an X.2 call: does the named fault point fire now for the caller (on
  * behalf of partner, or 0)? 0 when no fault spec is active. */
 int l4sim_sys_fault_query(const char *point, unsigned long partner);
+/* Not an X.2 call: the calling thread's UTCB (KIP word L4SIM_KIP_UTCB). */
+struct l4sim_utcb *l4sim_sys_utcb(void);
 
 #ifdef __cplusplus
 }

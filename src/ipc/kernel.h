@@ -418,7 +418,7 @@ enum kip_word_index {
     KIP_THREAD_INFO = 49,
     KIP_PAGE_INFO = 50,
     KIP_PROCESSOR_INFO = 51,
-    KIP_SYSCALLS = 52, /* SpaceControl .. Schedule, 11 words */
+    /* Words 52.. link to the entry points: L4SIM_KIP_* in <l4sim/abi.h>. */
 };
 
 int kip_build(void);

@@ -77,21 +77,29 @@ int kip_build(void)
     k[KIP_PAGE_INFO] = (1UL << 12) | 0x7; /* 4 KiB pages, read/write/execute */
     k[KIP_PROCESSOR_INFO] = 5UL << 60;    /* one processor (count - 1); descriptors are 2^5 bytes */
 
-    word_t entries[] = {
-        (word_t) l4sim_sys_space_control,
-        (word_t) l4sim_sys_thread_control,
-        (word_t) l4sim_sys_processor_control,
-        (word_t) l4sim_sys_memory_control,
-        (word_t) l4sim_sys_ipc,
-        (word_t) l4sim_sys_lipc,
-        (word_t) l4sim_sys_unmap,
-        (word_t) l4sim_sys_exchange_registers,
-        (word_t) l4sim_sys_system_clock,
-        (word_t) l4sim_sys_thread_switch,
-        (word_t) l4sim_sys_schedule,
+    /* Links are relative to the KIP. X.2's system calls, then l4sim's own
+     * extensions, which an ELF image needs to reach its UTCB and the trace. */
+    static const struct {
+        unsigned word;
+        void (*entry)(void);
+    } links[] = {
+        {L4SIM_KIP_SPACE_CONTROL, (void (*)(void)) l4sim_sys_space_control},
+        {L4SIM_KIP_THREAD_CONTROL, (void (*)(void)) l4sim_sys_thread_control},
+        {L4SIM_KIP_PROCESSOR_CONTROL, (void (*)(void)) l4sim_sys_processor_control},
+        {L4SIM_KIP_MEMORY_CONTROL, (void (*)(void)) l4sim_sys_memory_control},
+        {L4SIM_KIP_IPC, (void (*)(void)) l4sim_sys_ipc},
+        {L4SIM_KIP_LIPC, (void (*)(void)) l4sim_sys_lipc},
+        {L4SIM_KIP_UNMAP, (void (*)(void)) l4sim_sys_unmap},
+        {L4SIM_KIP_EXCHANGE_REGISTERS, (void (*)(void)) l4sim_sys_exchange_registers},
+        {L4SIM_KIP_SYSTEM_CLOCK, (void (*)(void)) l4sim_sys_system_clock},
+        {L4SIM_KIP_THREAD_SWITCH, (void (*)(void)) l4sim_sys_thread_switch},
+        {L4SIM_KIP_SCHEDULE, (void (*)(void)) l4sim_sys_schedule},
+        {L4SIM_KIP_UTCB, (void (*)(void)) l4sim_sys_utcb},
+        {L4SIM_KIP_KDB_PRINT, (void (*)(void)) l4sim_sys_kdb_print},
+        {L4SIM_KIP_FAULT_QUERY, (void (*)(void)) l4sim_sys_fault_query},
     };
-    for (unsigned i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
-        k[KIP_SYSCALLS + i] = entries[i] - base; /* links are relative to the KIP */
+    for (unsigned i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+        k[links[i].word] = (word_t) links[i].entry - base;
 
     /* One processor with no frequency to speak of. */
     memset(&k[PROCDESC_WORD], 0, 4 * sizeof(word_t));

@@ -163,6 +163,12 @@ KERNEL_API void l4sim_sys_kdb_print(const char *s, word_t len)
     kernel_exit(self);
 }
 
+/* For ELF images, which cannot read the TLS variable (KIP word L4SIM_KIP_UTCB). */
+KERNEL_API struct l4sim_utcb *l4sim_sys_utcb(void)
+{
+    return l4sim_current_utcb;
+}
+
 KERNEL_API void *l4sim_sys_kernel_interface(word_t *api_version, word_t *api_flags,
                                             word_t *kernel_id)
 {

@@ -38,6 +38,16 @@ case "$pcflags" in
     exit 1
     ;;
 esac
+# A static link needs libelf (the ELF loader's) and what libelf needs.
+pcstatic=$(PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig "$pkgconfig" --static --libs l4sim)
+echo "pkg-config --static --libs l4sim: $pcstatic"
+case "$pcstatic" in
+*-lelf*) ;;
+*)
+    echo "FAIL: l4sim.pc does not bring libelf to a static link"
+    exit 1
+    ;;
+esac
 # shellcheck disable=SC2086 # flag lists are meant to split
 "$cc" $cflags -o "$tmp/pc_consumer" "$here/consumer.c" $pcflags
 LD_LIBRARY_PATH=$prefix/$libdir "$tmp/pc_consumer"

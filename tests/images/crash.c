@@ -1,0 +1,34 @@
+/*
+ * Test image: dies the way argv[1] says. null: reads address 0; text:
+ * writes into its own code; stack: recurses until its stack runs out;
+ * exit3: exit(3). Anything else exits 2.
+ */
+#include <l4rt/l4rt.h>
+
+static volatile int bottom; /* never set: the recursion has no end the compiler can see */
+
+static int deeper(volatile char *prev)
+{
+    if (bottom)
+        return 0;
+    volatile char frame[256];
+    frame[0] = prev ? prev[0] + 1 : 0;
+    return deeper(frame) + frame[1]; /* not a tail call: every frame stays */
+}
+
+int main(int argc, char **argv)
+{
+    const char *how = argc > 1 ? argv[1] : "";
+    printf("crash: %s\n", how);
+    if (!strcmp(how, "null"))
+        return *(volatile int *) (L4_Word_t) 0;
+    if (!strcmp(how, "text")) {
+        *(volatile unsigned char *) (void *) main = 0xcc;
+        return 1;
+    }
+    if (!strcmp(how, "stack"))
+        return deeper(0);
+    if (!strcmp(how, "exit3"))
+        exit(3);
+    return 2;
+}
