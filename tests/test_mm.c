@@ -16,50 +16,7 @@
 #include <l4srv/system.h>
 
 #include "harness.h"
-
-#define KIB 1024UL
-#define MIB (1024UL * 1024UL)
-
-static struct mm_stats stats(void)
-{
-    struct mm_stats st;
-    memset(&st, 0, sizeof(st));
-    H_EQ(mm_stats(&st), L4SRV_OK);
-    return st;
-}
-
-/* Frames are conserved: none lost, none made up. */
-static void check_accounting(void)
-{
-    struct mm_stats st = stats();
-    H_EQ(st.frames_free + st.frames_used, st.frames_total);
-}
-
-/*
- * Every test runs through these: after its body, frames are still
- * conserved (free + used = total), whatever the body did.
- */
-struct checked {
-    int (*body)(void *arg);
-    void *arg;
-};
-
-static int checked_body(void *arg)
-{
-    struct checked *c = arg;
-    int result = c->body(c->arg);
-    check_accounting();
-    return result;
-}
-
-static int run_checked(const struct l4sim_config *cfg, const struct l4srv_options *opt,
-                       int (*body)(void *arg), void *arg)
-{
-    struct checked c = {body, arg};
-    if (cfg)
-        return h_run_system_config(cfg, opt, checked_body, &c);
-    return h_run_system(opt, checked_body, &c);
-}
+#include "mm_util.h"
 
 /* ------------------------------------------------------------ start-up */
 
@@ -83,164 +40,6 @@ static void boot_gives_all_conventional_memory_to_the_mm_server(void **state)
 {
     (void) state;
     assert_int_equal(run_checked(NULL, NULL, body_boot, NULL), 0);
-}
-
-/* ------------------------------------------------------------ the agent */
-
-/*
- * A client task that does what the root asks: MM calls from its own space,
- * and memory accesses. Its exception handler is the root, so a refused
- * fault comes back to the root's call as an exception instead of a reply.
- */
-enum agent_op {
-    A_MALLOC = 0x6b01,
-    A_MALLOC_PRIV,
-    A_FREE,
-    A_PIN,
-    A_UNPIN,
-    A_MAP,
-    A_UNMAP,
-    A_READ,
-    A_WRITE,
-    A_FILL,  /* w0 address, w1 bytes, w2 seed: write a pattern */
-    A_CHECK, /* the same: count the words that differ */
-    A_STATS,
-    A_ZERO, /* count the nonzero words */
-};
-
-static L4_Word_t pattern(L4_Word_t addr, L4_Word_t seed)
-{
-    L4_Word_t x = (addr >> 3) * 0x9e3779b97f4a7c15ULL + seed;
-    return x ^ (x >> 29);
-}
-
-static void agent_do(L4_Word_t op, const L4_Word_t *w, L4_Word_t *r)
-{
-    switch (op) {
-    case A_MALLOC:
-        r[0] = (L4_Word_t) mm_malloc(w[0], &r[1]);
-        break;
-    case A_MALLOC_PRIV:
-        r[0] = (L4_Word_t) mm_malloc_priv(w[0], w[1], &r[1]);
-        break;
-    case A_FREE:
-        r[0] = (L4_Word_t) mm_free(w[0], w[1]);
-        break;
-    case A_PIN:
-        r[0] = (L4_Word_t) mm_pin_priv(w[0], w[1]);
-        break;
-    case A_UNPIN:
-        r[0] = (L4_Word_t) mm_unpin_priv(w[0], w[1]);
-        break;
-    case A_MAP:
-        r[0] =
-            (L4_Word_t) mm_map((L4_Fpage_t){.raw = w[0]}, w[1], w[2], (L4_ThreadId_t){.raw = w[3]});
-        break;
-    case A_UNMAP:
-        r[0] = (L4_Word_t) mm_unmap((L4_Fpage_t){.raw = w[0]}, w[1], (L4_ThreadId_t){.raw = w[2]});
-        break;
-    case A_READ:
-        r[0] = *(volatile L4_Word_t *) w[0];
-        break;
-    case A_WRITE:
-        *(volatile L4_Word_t *) w[0] = w[1];
-        break;
-    case A_FILL:
-        for (L4_Word_t a = w[0]; a < w[0] + w[1]; a += sizeof(L4_Word_t))
-            *(volatile L4_Word_t *) a = pattern(a, w[2]);
-        break;
-    case A_CHECK:
-        for (L4_Word_t a = w[0]; a < w[0] + w[1]; a += sizeof(L4_Word_t))
-            r[0] += *(volatile L4_Word_t *) a != pattern(a, w[2]);
-        break;
-    case A_ZERO:
-        for (L4_Word_t a = w[0]; a < w[0] + w[1]; a += sizeof(L4_Word_t))
-            r[0] += *(volatile L4_Word_t *) a != 0;
-        break;
-    case A_STATS: {
-        struct mm_space_stats st;
-        r[0] = (L4_Word_t) mm_space_stats(L4_Myself(), &st);
-        r[1] = st.resident;
-        r[2] = st.swapped;
-        r[3] = st.faults;
-        break;
-    }
-    default:
-        r[0] = ~0UL;
-    }
-}
-
-static void agent(void *kip)
-{
-    (void) kip;
-    L4_Set_ExceptionHandler(h_root());
-    for (;;) {
-        L4_Accept(L4_UntypedWordsAcceptor);
-        L4_MsgTag_t tag = L4_Receive(h_root());
-        if (L4_IpcFailed(tag))
-            continue;
-        L4_Word_t w[4] = {0, 0, 0, 0}, r[4] = {0, 0, 0, 0};
-        L4_StoreMRs(1, 4, w);
-        agent_do(L4_Label(tag), w, r);
-        h_load_words(0, 4, r);
-        L4_Send(h_root());
-    }
-}
-
-/* Ask agent a to do op; the reply's words go to r. Returns the reply's tag. */
-static L4_MsgTag_t ask(L4_ThreadId_t a, L4_Word_t op, L4_Word_t w0, L4_Word_t w1, L4_Word_t w2,
-                       L4_Word_t w3, L4_Word_t *r)
-{
-    L4_Word_t w[4] = {w0, w1, w2, w3};
-    h_load_words(op, 4, w);
-    L4_MsgTag_t tag = L4_Call(a);
-    H_IPC_OK(tag);
-    if (r)
-        L4_StoreMRs(1, 4, r);
-    return tag;
-}
-
-/* The agent's MM call result (r[0]), and its second word in *out. */
-static L4_Word_t ask_mm(L4_ThreadId_t a, L4_Word_t op, L4_Word_t w0, L4_Word_t w1, L4_Word_t w2,
-                        L4_Word_t w3, L4_Word_t *out)
-{
-    L4_Word_t r[4] = {~0UL, 0, 0, 0};
-    L4_MsgTag_t tag = ask(a, op, w0, w1, w2, w3, r);
-    H_CHECK(!h_is_exception(tag));
-    if (out)
-        *out = r[1];
-    return r[0];
-}
-
-/* Memory in the agent's space; a failure ends the test (a fill of address 0 would crash). */
-static L4_Word_t agent_malloc(L4_ThreadId_t a, L4_Word_t size)
-{
-    L4_Word_t at = 0, e = ask_mm(a, A_MALLOC, size, 0, 0, 0, &at);
-    if (e != L4SRV_OK) {
-        h_fail_at(__FILE__, __LINE__, "malloc(%lu) failed: %s", size, l4srv_strerror((int) e));
-        L4_Sleep(L4_Never); /* the watchdog ends the run, and the check fails it */
-    }
-    return at;
-}
-
-/* The access must be refused: an exception reaches the root, and the agent is halted. */
-static void expect_refused(L4_ThreadId_t a, L4_Word_t op, L4_Word_t addr, L4_Word_t value)
-{
-    L4_MsgTag_t tag = ask(a, op, addr, value, 0, 0, NULL);
-    H_CHECK(h_is_exception(tag));
-}
-
-/* Leave no task behind: the MM server must give back every frame and slot. */
-static void end_tasks(const L4_ThreadId_t *tasks, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        H_EQ(mm_deregister_thread(tasks[i]), L4SRV_OK);
-    struct mm_stats st = stats();
-    H_EQ(st.frames_free, st.frames_total);
-    H_EQ(st.swap_used, 0);
-    H_EQ(st.spaces, 0);
-    H_EQ(st.threads, 0);
-    check_accounting();
 }
 
 /* ---------------------------------------------------------- allocation */
@@ -343,8 +142,6 @@ static void a_shared_frame_outlives_its_mapper_and_read_only_stays_read_only(voi
 
 /* ------------------------------------------------------------- swapping */
 
-#define SMALL_RAM (2 * MIB)
-
 static int body_swap(void *arg)
 {
     (void) arg;
@@ -376,15 +173,6 @@ static void touching_twice_the_ram_swaps_and_every_word_comes_back(void **state)
     cfg.deterministic = 1;
     cfg.phys_mem_size = SMALL_RAM;
     assert_int_equal(run_checked(&cfg, NULL, body_swap, NULL), 0);
-}
-
-/* The top of a task's window holds its main stack. */
-#define MAIN_STACK (256 * KIB)
-
-static L4_Word_t main_stack(L4_ThreadId_t t)
-{
-    L4_Word_t size, base = h_window(t, &size);
-    return base + size - MAIN_STACK;
 }
 
 /* -------------------------------------------------------------- pinning */

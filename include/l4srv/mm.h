@@ -29,13 +29,27 @@ enum mm_label {
     MM_UNPIN_PRIV,
     MM_MAP,
     MM_UNMAP,
+    MM_MALLOC_AT,
+    MM_PAGE_FILL,
     MM_REGISTER_BACKINGSTORE = 0x4d10,
     MM_NEW_AS,
     MM_REGISTER_THREAD,
     MM_DEREGISTER_THREAD,
+    MM_COPY_SPACE,
     MM_STATS = 0x4d20,
     MM_SPACE_STATS,
+    MM_AUDIT,
 };
+
+/* mm_malloc_at flags. */
+#define MM_ALLOC_FILLED 1UL /* pages come only from mm_page_fill, never zero-filled */
+
+/* mm_register_thread flags; 0 and 1 keep the old meaning of "priv". */
+#define MM_THREAD_PRIV     1UL /* privileged, like a task made with priv */
+#define MM_THREAD_NO_STACK 2UL /* no stack region: sp is 0, the caller makes stacks */
+
+/* The most bytes one mm_page_fill carries; the rest of the page is zero. */
+#define MM_PAGE_FILL_MAX 4096
 
 /* Frames and swap of the whole system. frames_free + frames_used == frames_total always. */
 struct mm_stats {
@@ -61,6 +75,7 @@ struct mm_space_stats {
     uint64_t swapped;  /* pages whose only copy is in the backing store */
     uint64_t faults;   /* page faults of the space's threads */
     uint64_t threads;  /* registered threads */
+    uint64_t shared;   /* pages whose frame or slot another page also holds */
 };
 
 /* The MM server's thread (the protocol and the pager). */
@@ -70,7 +85,25 @@ L4SRV_API L4_ThreadId_t mm_server(void);
 L4SRV_API int mm_malloc(L4_Word_t size, L4_Word_t *location);
 /* Map physical memory [address, address + size) into the caller's space (privileged). */
 L4SRV_API int mm_malloc_priv(L4_Word_t size, L4_Word_t address, L4_Word_t *location);
-/* Return exactly what one mm_malloc or mm_malloc_priv gave. */
+/*
+ * mm_malloc with a choice: location 0 places the region anywhere, else
+ * exactly there (page aligned, in the caller's window, not overlapping a
+ * region). rights are any nonzero part of L4_FullyAccessible, so a region
+ * may be executable. With MM_ALLOC_FILLED in flags the pages are never
+ * zero-filled: a fault on a page not filled yet is answered with
+ * non_existent and no mapping (a forwarding pager reads the label).
+ */
+L4SRV_API int mm_malloc_at(L4_Word_t size, L4_Word_t location, L4_Word_t rights, L4_Word_t flags,
+                           L4_Word_t *location_out);
+/*
+ * Give the page at address (in an MM_ALLOC_FILLED region of the caller's
+ * space) its contents: size bytes (at most MM_PAGE_FILL_MAX) from data, the
+ * rest zero, with rights (part of the region's). Once per page. The reply
+ * maps the page to the caller at address with those rights, so a region
+ * mapper installs it for the thread that faulted with this one call.
+ */
+L4SRV_API int mm_page_fill(L4_Word_t address, L4_Word_t rights, const void *data, L4_Word_t size);
+/* Return exactly what one mm_malloc, mm_malloc_at or mm_malloc_priv gave. */
 L4SRV_API int mm_free(L4_Word_t size, L4_Word_t location);
 
 /* Make pages resident and keep them so (privileged); pins nest. */
@@ -96,14 +129,28 @@ L4SRV_API int mm_register_backingstore(L4_ThreadId_t store);
 L4SRV_API int mm_new_as(L4_ThreadId_t thread, L4_Word_t priv, L4_Word_t file_handle,
                         L4_ThreadId_t file_server, L4_Word_t *sp, L4_Word_t *ip,
                         L4_Fpage_t *tcb_area);
-/* Create thread in the space of space, not running yet, with a stack of its own. */
-L4SRV_API int mm_register_thread(L4_ThreadId_t thread, L4_ThreadId_t space, L4_Word_t priv,
+/*
+ * Create thread in the space of space, not running yet, with a stack of its
+ * own unless flags has MM_THREAD_NO_STACK (then *sp is 0).
+ */
+L4SRV_API int mm_register_thread(L4_ThreadId_t thread, L4_ThreadId_t space, L4_Word_t flags,
                                  L4_Word_t *sp);
 /* Delete the thread; the last one of a space takes every frame and slot with it. */
 L4SRV_API int mm_deregister_thread(L4_ThreadId_t thread);
+/*
+ * Fork at the memory level: every region of src's space but its stacks
+ * goes into dst's space (a fresh one) at the same window offsets, copy on
+ * write. src and dst are any threads of the two spaces.
+ */
+L4SRV_API int mm_copy_space(L4_ThreadId_t src, L4_ThreadId_t dst);
 
 L4SRV_API int mm_stats(struct mm_stats *out);
 L4SRV_API int mm_space_stats(L4_ThreadId_t any_thread_of_space, struct mm_space_stats *out);
+/*
+ * Check every table of the server against the others (privileged; for
+ * tests): *broken is the number of invariants found broken, 0 normally.
+ */
+L4SRV_API int mm_audit(L4_Word_t *broken);
 
 #ifdef __cplusplus
 }

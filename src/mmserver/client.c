@@ -15,17 +15,9 @@ L4_ThreadId_t mm_server(void)
     return l4srv_id(L4SRV_MM);
 }
 
-/* Send label with in[0..n_in), expect at least n_out words back into out. */
-static int mm_call(L4_Word_t label, unsigned n_in, const L4_Word_t *in, unsigned n_out,
-                   L4_Word_t *out)
+/* The reply's exception, or its words (at least n_out of them) into out. */
+static int mm_result(L4_MsgTag_t tag, unsigned n_out, L4_Word_t *out)
 {
-    L4_Msg_t msg;
-    L4_MsgClear(&msg);
-    for (unsigned i = 0; i < n_in; i++)
-        L4_MsgAppendWord(&msg, in[i]);
-    L4_Set_MsgLabel(&msg, label);
-    L4_MsgLoad(&msg);
-    L4_MsgTag_t tag = L4_Call(mm_server());
     if (L4_IpcFailed(tag))
         return L4SRV_ERR_IPC;
     if (L4_Label(tag))
@@ -37,6 +29,19 @@ static int mm_call(L4_Word_t label, unsigned n_in, const L4_Word_t *in, unsigned
     return L4SRV_OK;
 }
 
+/* Send label with in[0..n_in), expect at least n_out words back into out. */
+static int mm_call(L4_Word_t label, unsigned n_in, const L4_Word_t *in, unsigned n_out,
+                   L4_Word_t *out)
+{
+    L4_Msg_t msg;
+    L4_MsgClear(&msg);
+    for (unsigned i = 0; i < n_in; i++)
+        L4_MsgAppendWord(&msg, in[i]);
+    L4_Set_MsgLabel(&msg, label);
+    L4_MsgLoad(&msg);
+    return mm_result(L4_Call(mm_server()), n_out, out);
+}
+
 int mm_malloc(L4_Word_t size, L4_Word_t *location)
 {
     return mm_call(MM_MALLOC, 1, &size, 1, location);
@@ -46,6 +51,32 @@ int mm_malloc_priv(L4_Word_t size, L4_Word_t address, L4_Word_t *location)
 {
     L4_Word_t in[] = {size, address};
     return mm_call(MM_MALLOC_PRIV, 2, in, 1, location);
+}
+
+int mm_malloc_at(L4_Word_t size, L4_Word_t location, L4_Word_t rights, L4_Word_t flags,
+                 L4_Word_t *location_out)
+{
+    L4_Word_t in[] = {size, location, rights, flags};
+    return mm_call(MM_MALLOC_AT, 4, in, 1, location_out);
+}
+
+int mm_page_fill(L4_Word_t address, L4_Word_t rights, const void *data, L4_Word_t size)
+{
+    if (size > MM_PAGE_FILL_MAX)
+        return L4SRV_ERR_INVALID_ARG; /* the server's buffer would fail the IPC itself */
+    L4_Msg_t msg;
+    L4_MsgClear(&msg);
+    L4_MsgAppendWord(&msg, address);
+    L4_MsgAppendWord(&msg, rights);
+    L4_MsgAppendSimpleStringItem(&msg, L4_StringItem((int) size, (void *) data));
+    L4_Set_MsgLabel(&msg, MM_PAGE_FILL);
+    L4_MsgLoad(&msg);
+    /* The reply maps the page: accept it anywhere in our own space, for this call only. */
+    L4_Acceptor_t before = L4_Accepted();
+    L4_Accept(L4_MapGrantItems(L4_CompleteAddressSpace));
+    L4_MsgTag_t tag = L4_Call(mm_server());
+    L4_Accept(before);
+    return mm_result(tag, 0, NULL);
 }
 
 int mm_free(L4_Word_t size, L4_Word_t location)
@@ -96,15 +127,21 @@ int mm_new_as(L4_ThreadId_t thread, L4_Word_t priv, L4_Word_t file_handle,
     return e;
 }
 
-int mm_register_thread(L4_ThreadId_t thread, L4_ThreadId_t space, L4_Word_t priv, L4_Word_t *sp)
+int mm_register_thread(L4_ThreadId_t thread, L4_ThreadId_t space, L4_Word_t flags, L4_Word_t *sp)
 {
-    L4_Word_t in[] = {thread.raw, space.raw, priv};
+    L4_Word_t in[] = {thread.raw, space.raw, flags};
     return mm_call(MM_REGISTER_THREAD, 3, in, 1, sp);
 }
 
 int mm_deregister_thread(L4_ThreadId_t thread)
 {
     return mm_call(MM_DEREGISTER_THREAD, 1, &thread.raw, 0, NULL);
+}
+
+int mm_copy_space(L4_ThreadId_t src, L4_ThreadId_t dst)
+{
+    L4_Word_t in[] = {src.raw, dst.raw};
+    return mm_call(MM_COPY_SPACE, 2, in, 0, NULL);
 }
 
 int mm_stats(struct mm_stats *out)
@@ -118,9 +155,14 @@ int mm_stats(struct mm_stats *out)
 
 int mm_space_stats(L4_ThreadId_t any_thread_of_space, struct mm_space_stats *out)
 {
-    L4_Word_t words[4];
-    int e = mm_call(MM_SPACE_STATS, 1, &any_thread_of_space.raw, 4, words);
+    L4_Word_t words[5];
+    int e = mm_call(MM_SPACE_STATS, 1, &any_thread_of_space.raw, 5, words);
     if (!e)
-        *out = (struct mm_space_stats){words[0], words[1], words[2], words[3]};
+        *out = (struct mm_space_stats){words[0], words[1], words[2], words[3], words[4]};
     return e;
+}
+
+int mm_audit(L4_Word_t *broken)
+{
+    return mm_call(MM_AUDIT, 0, NULL, 1, broken);
 }

@@ -30,36 +30,50 @@ bool io_start(enum io_op op, uint32_t frame, uint32_t slot)
     return true;
 }
 
+/* A page-out finished: every holder of the frame now has the page in the slot, or keeps it. */
+static void page_out_done(uint32_t frame, int error, struct holder *h, unsigned n)
+{
+    if (error) {
+        for (unsigned i = 0; i < n; i++) {
+            slot_free(h[i].pte->slot);
+            h[i].pte->slot = NO_SLOT;
+            h[i].pte->class = PAGE_RESIDENT; /* still dirty, still here */
+        }
+        if (mm.frames[frame].refs == 1 && (mm.frames[frame].flags & FRAME_COW))
+            frame_unshare(frame); /* the others left while it was out */
+        mm.store_failed = true;
+        L4_KDB_PrintString("mm: the backing store failed a page-out: no more paging out");
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        h[i].pte->class = PAGE_SWAPPED;
+        h[i].pte->frame = NO_FRAME;
+        h[i].space->resident--;
+        h[i].space->swapped++;
+    }
+    frames_free(frame, 1);
+    mm.stats.page_outs++;
+}
+
 /* The report of a worker: the page is in (or out), or stays where it was. */
 void io_done(uint32_t frame, int error)
 {
     struct frame_info *fi = &mm.frames[frame];
-    struct space *s = fi->owner;
-    struct pte *p = s ? pte_at(s, fi->owner_page, false) : NULL;
+    struct holder h[MAX_SPACES];
+    unsigned n = frame_holders(frame, h);
     fi->flags &= (uint8_t) ~FRAME_TRANSIT;
     mm.jobs_in_flight--;
     mm.completed = true;
-    if (!p) { /* the page was freed meanwhile: page_release left both to us */
+    if (!n) { /* the page was freed meanwhile: page_release left both to us */
         uint32_t slot = fi->io_slot;
         frames_free(frame, 1);
         slot_free(slot);
         return;
     }
+    struct space *s = h[0].space;
+    struct pte *p = h[0].pte;
     if (p->class == PAGE_OUT) {
-        if (error) {
-            slot_free(p->slot);
-            p->slot = NO_SLOT;
-            p->class = PAGE_RESIDENT; /* still dirty, still here */
-            mm.store_failed = true;
-            L4_KDB_PrintString("mm: the backing store failed a page-out: no more paging out");
-            return;
-        }
-        p->class = PAGE_SWAPPED;
-        p->frame = NO_FRAME;
-        s->resident--;
-        s->swapped++;
-        frames_free(frame, 1);
-        mm.stats.page_outs++;
+        page_out_done(frame, error, h, n);
     } else if (p->class == PAGE_IN) {
         if (error) {
             p->class = PAGE_SWAPPED;

@@ -53,17 +53,46 @@ static bool in_window(const struct space *s, L4_Word_t offset, L4_Word_t size)
 
 /* ------------------------------------------------------- allocation */
 
-static enum outcome op_malloc(struct space *s, L4_Word_t size, struct reply *r)
+/* MM_MALLOC is this with location 0, rights RW and no flags. */
+static enum outcome op_malloc_at(struct space *s, L4_Word_t size, L4_Word_t location,
+                                 L4_Word_t rights, L4_Word_t flags, struct reply *r)
 {
-    if (!size)
+    if (!size || !rights || (rights & ~(L4_Word_t) L4_FullyAccessible) ||
+        (flags & ~MM_ALLOC_FILLED))
         return fail(r, L4SRV_ERR_INVALID_ARG);
     if (size > s->size || pages_of(size) > mm.frames_total + mm.swap_slots)
         return fail(r, L4SRV_ERR_NO_MEM);
     size = pages_of(size) << PAGE_SHIFT;
-    L4_Word_t at = region_place(s, size, false);
-    if (!at || !region_add(s, at, size, REGION_ANON, L4_ReadWriteOnly))
+    L4_Word_t at = location - s->base;
+    if (location) {
+        if (location < s->base || (location & PAGE_MASK) || !in_window(s, at, size))
+            return fail(r, L4SRV_ERR_INVALID_ARG);
+        if (region_overlaps(s, at, size))
+            return fail(r, L4SRV_ERR_EXISTS);
+    } else if (!(at = region_place(s, size, false))) {
         return fail(r, L4SRV_ERR_NO_MEM);
+    }
+    struct region *reg = region_add(s, at, size, REGION_ANON, (unsigned) rights);
+    if (!reg)
+        return fail(r, L4SRV_ERR_NO_MEM);
+    reg->flags = (flags & MM_ALLOC_FILLED) ? REGION_FILLED : 0;
     return ok(r, 1, s->base + at, 0, 0);
+}
+
+static enum outcome op_page_fill(struct space *s, L4_Word_t address, L4_Word_t rights,
+                                 const struct mm_string *str, struct reply *r)
+{
+    L4_Word_t offset = address - s->base;
+    struct region *reg =
+        address >= s->base && !(address & PAGE_MASK) ? region_find(s, offset) : NULL;
+    if (!reg || !(reg->flags & REGION_FILLED) || !rights || (rights & ~(L4_Word_t) reg->rights) ||
+        !str->present || str->len > MM_PAGE_FILL_MAX)
+        return fail(r, L4SRV_ERR_INVALID_ARG);
+    L4_Word_t page = offset >> PAGE_SHIFT;
+    struct pte *p = pte_at(s, page, false);
+    if (p && p->class != PAGE_NONE)
+        return fail(r, L4SRV_ERR_EXISTS); /* filled once; it may be anywhere by now */
+    return page_fill(s, page, (unsigned) rights, str->data, str->len, r);
 }
 
 static enum outcome op_malloc_priv(struct space *s, L4_Word_t size, L4_Word_t phys, struct reply *r)
@@ -118,17 +147,44 @@ static enum outcome op_free(struct space *s, L4_Word_t size, L4_Word_t location,
 
 /* ---------------------------------------------------------- pinning */
 
-/* Whether every page of [offset, offset + size) is in a region of s. */
+/* Whether every page of [offset, offset + size) is in a region of s, with rights. */
 static bool covered(struct space *s, L4_Word_t offset, L4_Word_t size, unsigned rights)
 {
     if (!in_window(s, offset, size))
         return false;
     for (L4_Word_t off = offset & ~PAGE_MASK; off < offset + size; off += PAGE_SIZE) {
         struct region *reg = region_find(s, off);
-        if (!reg || (rights & ~reg->rights))
+        struct pte *p = reg ? pte_at(s, off >> PAGE_SHIFT, false) : NULL;
+        unsigned have = p && p->rights ? p->rights : reg ? reg->rights : 0;
+        if (!reg || (rights & ~have))
             return false;
     }
     return true;
+}
+
+/*
+ * Give every page of the range a frame of its own, copying those it shares
+ * copy on write: a pin or a share must stay with the page that asked for
+ * it. A copy parked half-way has changed nothing anyone can see.
+ */
+static enum outcome make_private(struct space *s, L4_Word_t offset, L4_Word_t size, int *error)
+{
+    L4_Word_t last = (offset + size - 1) >> PAGE_SHIFT;
+    for (L4_Word_t page = offset >> PAGE_SHIFT; page <= last; page++) {
+        enum outcome o = make_resident(s, page, error);
+        if (o == PARKED || *error)
+            return o;
+        struct pte *p = pte_at(s, page, false);
+        uint32_t old = p->frame;
+        if (!(mm.frames[old].flags & FRAME_COW))
+            continue;
+        o = cow_break(s, page, error);
+        if (o == PARKED || *error)
+            return o;
+        if (p->frame != old)
+            frame_unmap(old); /* s may still map the old frame, which another will write */
+    }
+    return DONE;
 }
 
 /*
@@ -175,7 +231,10 @@ static enum outcome op_pin(struct space *s, L4_Word_t size, L4_Word_t address, s
     if (pinned_frames() + pages_of(size + (offset & PAGE_MASK)) > mm.frames_total / 2)
         return fail(r, L4SRV_ERR_NO_MEM);
     int error;
-    enum outcome o = hold_range(s, offset, size, &error);
+    enum outcome o = make_private(s, offset, size, &error);
+    if (o == PARKED || error)
+        return o == PARKED ? PARKED : fail(r, error);
+    o = hold_range(s, offset, size, &error);
     if (o == PARKED || error)
         return o == PARKED ? PARKED : fail(r, error);
     return ok(r, 0, 0, 0, 0); /* the pins hold_range took stay */
@@ -218,7 +277,10 @@ static enum outcome op_map(struct space *a, L4_Fpage_t page, L4_Word_t offset, L
         if (region_find(b, off))
             return fail(r, L4SRV_ERR_EXISTS);
     int error;
-    enum outcome o = hold_range(a, from, size, &error);
+    enum outcome o = make_private(a, from, size, &error);
+    if (o == PARKED || error)
+        return o == PARKED ? PARKED : fail(r, error);
+    o = hold_range(a, from, size, &error);
     if (o == PARKED || error)
         return o == PARKED ? PARKED : fail(r, error);
     struct region *reg = region_add(b, offset, size, REGION_SHARED, (unsigned) rights);
@@ -284,8 +346,8 @@ static enum outcome op_register_backingstore(L4_ThreadId_t store, struct reply *
     L4_StoreMR(1, &slots);
     if (L4_Label(tag) || L4_UntypedWords(tag) < 1 || !slots || slots > UINT32_MAX / 2)
         return fail(r, L4SRV_ERR_IO);
-    mm.slot_map = calloc((slots + 7) / 8, 1);
-    if (!mm.slot_map)
+    mm.slot_refs = calloc(slots, sizeof(*mm.slot_refs));
+    if (!mm.slot_refs)
         return fail(r, L4SRV_ERR_NO_MEM);
     mm.store = store;
     mm.swap_slots = (uint32_t) slots;
@@ -326,12 +388,15 @@ static unsigned words_needed(L4_Word_t label)
     case MM_FREE:
     case MM_PIN_PRIV:
     case MM_UNPIN_PRIV:
+    case MM_PAGE_FILL:
+    case MM_COPY_SPACE:
         return 2;
     case MM_UNMAP:
     case MM_REGISTER_THREAD:
         return 3;
     case MM_MAP:
     case MM_NEW_AS:
+    case MM_MALLOC_AT:
         return 4;
     default:
         return 0;
@@ -341,7 +406,7 @@ static unsigned words_needed(L4_Word_t label)
 static bool needs_privilege(L4_Word_t label)
 {
     return label == MM_MALLOC_PRIV || label == MM_PIN_PRIV || label == MM_UNPIN_PRIV ||
-           (label >= MM_REGISTER_BACKINGSTORE && label <= MM_DEREGISTER_THREAD);
+           (label >= MM_REGISTER_BACKINGSTORE && label <= MM_COPY_SPACE) || label == MM_AUDIT;
 }
 
 static L4_ThreadId_t tid(L4_Word_t raw)
@@ -349,10 +414,14 @@ static L4_ThreadId_t tid(L4_Word_t raw)
     return (L4_ThreadId_t){.raw = raw};
 }
 
-enum outcome mm_operation(L4_ThreadId_t from, L4_MsgTag_t tag, const L4_Word_t *mr, struct reply *r)
+enum outcome mm_operation(L4_ThreadId_t from, L4_MsgTag_t tag, const L4_Word_t *mr,
+                          const struct mm_string *str, struct reply *r)
 {
     L4_Word_t label = L4_Label(tag);
-    if (L4_UntypedWords(tag) < words_needed(label) || L4_TypedWords(tag))
+    /* Only a fill carries anything but words: one string, which must be there. */
+    bool shape =
+        label == MM_PAGE_FILL ? L4_TypedWords(tag) == 2 && str->present : !L4_TypedWords(tag);
+    if (L4_UntypedWords(tag) < words_needed(label) || !shape)
         return fail(r, L4SRV_ERR_INVALID_ARG);
     if (label == MM_STATS)
         return op_stats(r);
@@ -371,9 +440,22 @@ enum outcome mm_operation(L4_ThreadId_t from, L4_MsgTag_t tag, const L4_Word_t *
     }
     case MM_REGISTER_THREAD: {
         L4_Word_t sp = 0;
-        int e = space_add_thread(tid(mr[0]), tid(mr[1]), from, mr[2] != 0, &sp);
+        int e = space_add_thread(tid(mr[0]), tid(mr[1]), from, mr[2], &sp);
         return e ? fail(r, e) : ok(r, 1, sp, 0, 0);
     }
+    case MM_COPY_SPACE: {
+        struct space *a = space_of(tid(mr[0])), *b = space_of(tid(mr[1]));
+        int e;
+        if (!a || !b)
+            return fail(r, L4SRV_ERR_NON_EXISTENT);
+        if (a == b)
+            return fail(r, L4SRV_ERR_INVALID_ARG);
+        if (space_copy(a, b, &e) == PARKED)
+            return PARKED;
+        return e ? fail(r, e) : ok(r, 0, 0, 0, 0);
+    }
+    case MM_AUDIT:
+        return ok(r, 1, mm_audit_tables(), 0, 0);
     case MM_DEREGISTER_THREAD: {
         int e = space_remove_thread(tid(mr[0]));
         return e ? fail(r, e) : ok(r, 0, 0, 0, 0);
@@ -383,11 +465,12 @@ enum outcome mm_operation(L4_ThreadId_t from, L4_MsgTag_t tag, const L4_Word_t *
         if (!t)
             return fail(r, L4SRV_ERR_NON_EXISTENT);
         r->label = L4SRV_OK;
-        r->words = 4;
+        r->words = 5;
         r->mr[0] = t->resident;
         r->mr[1] = t->swapped;
         r->mr[2] = t->faults;
         r->mr[3] = t->threads;
+        r->mr[4] = space_shared_pages(t);
         return DONE;
     }
     default:
@@ -400,7 +483,11 @@ enum outcome mm_operation(L4_ThreadId_t from, L4_MsgTag_t tag, const L4_Word_t *
         return fail(r, L4SRV_ERR_NON_EXISTENT); /* only registered threads have memory here */
     switch (label) {
     case MM_MALLOC:
-        return op_malloc(s, mr[0], r);
+        return op_malloc_at(s, mr[0], 0, L4_ReadWriteOnly, 0, r);
+    case MM_MALLOC_AT:
+        return op_malloc_at(s, mr[0], mr[1], mr[2], mr[3], r);
+    case MM_PAGE_FILL:
+        return op_page_fill(s, mr[0], mr[1], str, r);
     case MM_MALLOC_PRIV:
         return op_malloc_priv(s, mr[0], mr[1], r);
     case MM_FREE:

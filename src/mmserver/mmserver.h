@@ -29,13 +29,14 @@ enum frame_state { FRAME_FREE, FRAME_USED, FRAME_RESERVED };
 #define FRAME_DEVICE     0x04 /* malloc_priv memory: never paged, freed as a run */
 #define FRAME_TRANSIT    0x08 /* a page-in or page-out is using it */
 #define FRAME_SHARED     0x10 /* has been in two spaces: stays resident (see docs) */
+#define FRAME_COW        0x20 /* held copy on write by refs > 1 pages, all at owner_page */
 
 struct space;
 
 struct frame_info {
     uint32_t refs;       /* page-table entries naming the frame */
     uint32_t owner_page; /* the first entry's page index in its window */
-    struct space *owner; /* and its space: who loses the page on page-out */
+    struct space *owner; /* and its space: who loses the page on page-out (NULL: nobody yet) */
     uint32_t io_slot;    /* FRAME_TRANSIT: the slot being read or written */
     uint16_t pins;       /* pin_priv count: never paged out while nonzero */
     uint8_t state;       /* enum frame_state */
@@ -47,6 +48,16 @@ void frames_fini(void);
 uint32_t frames_alloc(uint32_t size);
 bool frames_alloc_at(uint32_t first, uint32_t size);
 void frames_free(uint32_t first, uint32_t size);
+void frame_drop(uint32_t f);
+void frame_unshare(uint32_t f);
+
+/* A page-table entry holding a frame, and its space. */
+struct holder {
+    struct space *space;
+    struct pte *pte;
+};
+
+unsigned frame_holders(uint32_t f, struct holder *out);
 
 /* ---------------------------------------------------- page and swap table */
 
@@ -65,7 +76,7 @@ struct pte {
     uint32_t frame;
     uint32_t slot;
     uint8_t class;    /* enum page_class */
-    uint8_t rights;   /* shared pages: what the mapper allowed; 0 means the region's */
+    uint8_t rights;   /* shared or filled pages: their own rights; 0 means the region's */
     uint8_t io_error; /* the last page-in failed: refuse the next fault once */
 };
 
@@ -76,10 +87,14 @@ struct pte {
 
 enum region_kind { REGION_ANON, REGION_DEVICE, REGION_STACK, REGION_SHARED };
 
+/* Region flags. */
+#define REGION_FILLED 0x01 /* pages come only from page_fill: never zero-filled */
+
 struct region {
     L4_Word_t start, size; /* offsets in the window, page aligned */
     uint8_t kind;          /* enum region_kind */
     uint8_t rights;
+    uint8_t flags;
     uint32_t first_frame; /* REGION_DEVICE: its run of frames */
     struct space *source; /* REGION_SHARED: the space that mapped it */
     struct region *next;  /* sorted by start */
@@ -103,10 +118,12 @@ struct space {
 struct thread_rec {
     struct space *space; /* NULL: not registered */
     L4_Word_t version;
-    L4_Word_t stack; /* offset of its stack region (0: the main stack) */
+    L4_Word_t stack; /* offset of its stack region, or NO_STACK */
     unsigned utcb_slot;
     bool priv;
 };
+
+#define NO_STACK (~0UL)
 
 struct space *space_of(L4_ThreadId_t t);
 struct thread_rec *thread_rec(L4_ThreadId_t t);
@@ -115,12 +132,13 @@ struct region *region_find(struct space *s, L4_Word_t offset);
 struct region *region_add(struct space *s, L4_Word_t start, L4_Word_t size, unsigned kind,
                           unsigned rights);
 L4_Word_t region_place(struct space *s, L4_Word_t size, bool from_top);
+bool region_overlaps(struct space *s, L4_Word_t start, L4_Word_t size);
 void region_release(struct space *s, struct region *r);
 void page_release(struct space *s, L4_Word_t page);
 int space_new(L4_ThreadId_t thread, L4_ThreadId_t caller, bool priv, L4_Word_t *sp,
               L4_Fpage_t *utcb_area);
-int space_add_thread(L4_ThreadId_t thread, L4_ThreadId_t space, L4_ThreadId_t caller, bool priv,
-                     L4_Word_t *sp);
+int space_add_thread(L4_ThreadId_t thread, L4_ThreadId_t space, L4_ThreadId_t caller,
+                     L4_Word_t flags, L4_Word_t *sp);
 int space_remove_thread(L4_ThreadId_t thread);
 void spaces_fini(void);
 
@@ -141,9 +159,24 @@ struct reply {
 
 enum outcome pager_fault(struct space *s, L4_Word_t addr, unsigned access, struct reply *r);
 enum outcome make_resident(struct space *s, L4_Word_t page, int *error);
+enum outcome page_fill(struct space *s, L4_Word_t page, unsigned rights, const void *data,
+                       L4_Word_t len, struct reply *r);
+uint32_t frame_get(struct space *s, bool *wait);
+void frame_own(uint32_t f, struct space *s, L4_Word_t page, uint8_t flags);
 void frame_unmap(uint32_t f);
 L4_Word_t frame_address(uint32_t f);
+void slot_ref(uint32_t slot);
 void slot_free(uint32_t slot);
+
+/* ------------------------------------------------------ copy on write */
+
+enum outcome cow_break(struct space *s, L4_Word_t page, int *error);
+enum outcome space_copy(struct space *src, struct space *dst, int *error);
+uint64_t space_shared_pages(struct space *s);
+
+/* ------------------------------------------------------------ audit */
+
+unsigned mm_audit_tables(void);
 
 /* ------------------------------------------------------- swap I/O */
 
@@ -181,8 +214,8 @@ struct mm_state {
     L4_ThreadId_t store; /* backing store, or nil */
     bool store_failed;   /* a page-out failed: no more page-outs (see docs) */
     uint32_t swap_slots;
-    uint32_t swap_used;
-    uint8_t *slot_map; /* one bit per slot */
+    uint32_t swap_used;  /* slots with a nonzero count */
+    uint32_t *slot_refs; /* per slot: page-table entries and I/O jobs holding it */
     unsigned io_timeout_ms;
 
     struct io_job *jobs, *jobs_tail; /* waiting for a worker */

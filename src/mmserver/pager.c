@@ -1,7 +1,8 @@
 /*
- * The pager: page faults resolved from the page table (zero fill, swap-in,
- * shared and pinned frames), and the clock that picks pages to page out.
- * It decides; the I/O workers move the bytes. It never blocks.
+ * The pager: page faults resolved from the page table (zero fill, filled
+ * pages, swap-in, shared, copy-on-write and pinned frames), and the clock
+ * that picks pages to page out. It decides; the I/O workers move the
+ * bytes. It never blocks.
  */
 #include <string.h>
 
@@ -27,28 +28,42 @@ void frame_unmap(uint32_t f)
 
 /* ------------------------------------------------------------- slots */
 
+/*
+ * A slot is counted, not owned: copy-on-write copies of a swapped page
+ * share its slot, and it is free once the last of them lets go.
+ */
 static uint32_t slot_alloc(void)
 {
     for (uint32_t i = 0; i < mm.swap_slots; i++)
-        if (!(mm.slot_map[i / 8] & (1u << (i % 8)))) {
-            mm.slot_map[i / 8] |= (uint8_t) (1u << (i % 8));
+        if (!mm.slot_refs[i]) {
+            mm.slot_refs[i] = 1;
             mm.swap_used++;
             return i;
         }
     return NO_SLOT;
 }
 
+void slot_ref(uint32_t slot)
+{
+    mm.slot_refs[slot]++;
+}
+
 void slot_free(uint32_t slot)
 {
-    mm.slot_map[slot / 8] &= (uint8_t) ~(1u << (slot % 8));
-    mm.swap_used--;
+    if (--mm.slot_refs[slot] == 0)
+        mm.swap_used--;
 }
 
 /* ------------------------------------------------------------- clock */
 
+/*
+ * Frames mm_map shared stay: their holders sit at different page indexes,
+ * and finding them all would need a reverse map. Copy-on-write frames do
+ * not: frame_holders finds their holders at one index.
+ */
 static bool evictable(const struct frame_info *fi)
 {
-    return fi->state == FRAME_USED && fi->owner && !fi->pins &&
+    return fi->state == FRAME_USED && (fi->owner || (fi->flags & FRAME_COW)) && !fi->pins &&
            !(fi->flags & (FRAME_DEVICE | FRAME_TRANSIT | FRAME_SHARED));
 }
 
@@ -60,15 +75,21 @@ static bool evictable(const struct frame_info *fi)
 static bool evict(uint32_t f, unsigned *started)
 {
     struct frame_info *fi = &mm.frames[f];
-    struct space *s = fi->owner;
-    struct pte *p = pte_at(s, fi->owner_page, false);
+    struct holder h[MAX_SPACES];
+    unsigned n = frame_holders(f, h);
+    if (!n)
+        return false;
     if (!(fi->flags & FRAME_DIRTY)) {
+        /* Every holder has the same copy in the store, or the page was never written. */
         frame_unmap(f);
-        p->class = p->slot != NO_SLOT ? PAGE_SWAPPED : PAGE_ZERO;
-        p->frame = NO_FRAME;
-        s->resident--;
-        if (p->class == PAGE_SWAPPED)
-            s->swapped++;
+        for (unsigned i = 0; i < n; i++) {
+            struct pte *p = h[i].pte;
+            p->class = p->slot != NO_SLOT ? PAGE_SWAPPED : PAGE_ZERO;
+            p->frame = NO_FRAME;
+            h[i].space->resident--;
+            if (p->class == PAGE_SWAPPED)
+                h[i].space->swapped++;
+        }
         frames_free(f, 1);
         return true;
     }
@@ -76,14 +97,20 @@ static bool evict(uint32_t f, unsigned *started)
     if (slot == NO_SLOT)
         return false;
     frame_unmap(f); /* no more writes while it is copied out */
-    p->class = PAGE_OUT;
-    p->slot = slot;
+    for (unsigned i = 0; i < n; i++) {
+        h[i].pte->class = PAGE_OUT;
+        h[i].pte->slot = slot;
+        if (i)
+            slot_ref(slot); /* one reference per holder, as for a copied swapped page */
+    }
     fi->flags |= FRAME_TRANSIT;
     if (!io_start(IO_WRITE, f, slot)) {
         fi->flags &= (uint8_t) ~FRAME_TRANSIT;
-        p->class = PAGE_RESIDENT;
-        p->slot = NO_SLOT;
-        slot_free(slot);
+        for (unsigned i = 0; i < n; i++) {
+            h[i].pte->class = PAGE_RESIDENT;
+            h[i].pte->slot = NO_SLOT;
+            slot_free(slot);
+        }
         return false;
     }
     (*started)++;
@@ -119,7 +146,7 @@ static void reclaim(void)
  * A free frame for s, reclaiming if need be; NO_FRAME and *wait if a
  * page-out may yield one.
  */
-static uint32_t frame_get(struct space *s, bool *wait)
+uint32_t frame_get(struct space *s, bool *wait)
 {
     if (l4srv_fault_for("mm/frames/exhaust", s->first)) { /* as if every frame were taken */
         *wait = false;
@@ -134,7 +161,7 @@ static uint32_t frame_get(struct space *s, bool *wait)
     return f;
 }
 
-static void frame_own(uint32_t f, struct space *s, L4_Word_t page, uint8_t flags)
+void frame_own(uint32_t f, struct space *s, L4_Word_t page, uint8_t flags)
 {
     struct frame_info *fi = &mm.frames[f];
     fi->refs = 1;
@@ -165,6 +192,13 @@ enum outcome make_resident(struct space *s, L4_Word_t page, int *error)
         p->io_error = 0; /* this fault fails; the next one tries again */
         *error = L4SRV_ERR_IO;
         return DONE;
+    }
+    if (p->class == PAGE_NONE) {
+        struct region *r = region_find(s, page << PAGE_SHIFT);
+        if (r && (r->flags & REGION_FILLED)) {
+            *error = L4SRV_ERR_NON_EXISTENT; /* only page_fill gives these pages content */
+            return DONE;
+        }
     }
     bool wait;
     uint32_t f = frame_get(s, &wait);
@@ -205,25 +239,51 @@ static void refuse(struct reply *r)
     mm.stats.refused++;
 }
 
+/* The reply to a fault or a fill: the page's frame, mapped at its address. */
+static void map_reply(struct space *s, L4_Word_t page, unsigned rights, struct reply *r)
+{
+    struct pte *p = pte_at(s, page, false);
+    r->label = 0;
+    r->words = 0;
+    r->map = L4_FpageLog2(frame_address(p->frame), PAGE_SHIFT);
+    L4_Set_Rights(&r->map, rights);
+    r->snd_base = s->base + (page << PAGE_SHIFT);
+}
+
 enum outcome pager_fault(struct space *s, L4_Word_t addr, unsigned access, struct reply *r)
 {
     L4_Word_t offset = addr - s->base;
     struct region *region = addr >= s->base ? region_find(s, offset) : NULL;
-    if (!region || (access & ~region->rights)) {
-        refuse(r); /* outside every region, or a right the region lacks */
+    if (!region) {
+        refuse(r); /* outside every region */
         return DONE;
     }
     L4_Word_t page = offset >> PAGE_SHIFT;
+    struct pte *p = pte_at(s, page, false);
+    unsigned rights = p && p->rights ? p->rights : region->rights;
+    if (access & ~rights) {
+        refuse(r); /* a right the page lacks: never mapped, or it would fault again */
+        return DONE;
+    }
+    if ((region->flags & REGION_FILLED) && (!p || p->class == PAGE_NONE)) {
+        /* Not filled yet: the kernel takes this as a refusal, a region
+         * mapper that forwarded the fault reads the label and fills it. */
+        r->label = L4SRV_ERR_NON_EXISTENT;
+        return DONE;
+    }
     int error;
     if (make_resident(s, page, &error) == PARKED)
+        return PARKED;
+    if (!error && (access & L4_Writable) &&
+        (mm.frames[pte_at(s, page, false)->frame].flags & FRAME_COW) &&
+        cow_break(s, page, &error) == PARKED)
         return PARKED;
     if (error) {
         refuse(r);
         return DONE;
     }
-    struct pte *p = pte_at(s, page, false);
+    p = pte_at(s, page, false);
     struct frame_info *fi = &mm.frames[p->frame];
-    unsigned rights = p->rights ? p->rights : region->rights;
     if (access & L4_Writable) {
         fi->flags |= FRAME_DIRTY;
         if (p->slot != NO_SLOT) { /* the copy in the store is stale now */
@@ -231,15 +291,41 @@ enum outcome pager_fault(struct space *s, L4_Word_t addr, unsigned access, struc
             p->slot = NO_SLOT;
         }
     }
-    if (!(fi->flags & (FRAME_DIRTY | FRAME_SHARED | FRAME_DEVICE)))
+    if (!(fi->flags & (FRAME_DIRTY | FRAME_SHARED | FRAME_DEVICE)) || (fi->flags & FRAME_COW))
         rights &= ~(unsigned) L4_Writable; /* the first write will tell us */
     fi->flags |= FRAME_REFERENCED;
     s->faults++;
     mm.stats.faults++;
-    r->label = 0;
-    r->words = 0;
-    r->map = L4_FpageLog2(frame_address(p->frame), PAGE_SHIFT);
-    L4_Set_Rights(&r->map, rights);
-    r->snd_base = addr & ~(PAGE_SIZE - 1);
+    map_reply(s, page, rights, r);
+    return DONE;
+}
+
+/*
+ * The first contents of a page of a filled region: len bytes of data, the
+ * rest zero. Dirty from the start, since no slot holds it.
+ */
+enum outcome page_fill(struct space *s, L4_Word_t page, unsigned rights, const void *data,
+                       L4_Word_t len, struct reply *r)
+{
+    struct pte *p = pte_at(s, page, true);
+    if (!p) {
+        r->label = L4SRV_ERR_NO_MEM;
+        return DONE;
+    }
+    bool wait;
+    uint32_t f = frame_get(s, &wait);
+    if (f == NO_FRAME) {
+        r->label = L4SRV_ERR_NO_MEM;
+        return wait ? PARKED : DONE;
+    }
+    char *to = (char *) frame_address(f);
+    if (len)
+        memcpy(to, data, len);
+    memset(to + len, 0, PAGE_SIZE - len);
+    frame_own(f, s, page, FRAME_DIRTY | FRAME_REFERENCED);
+    *p = (struct pte){
+        .frame = f, .slot = NO_SLOT, .class = PAGE_RESIDENT, .rights = (uint8_t) rights};
+    s->resident++;
+    map_reply(s, page, rights, r);
     return DONE;
 }

@@ -27,10 +27,17 @@ struct request {
     L4_ThreadId_t from;
     L4_MsgTag_t tag;
     L4_Word_t mr[MM_REQUEST_WORDS];
+    struct mm_string str; /* in the bounce buffer, or a parked request's own copy */
     struct request *next;
 };
 
 static struct request *parked, *parked_tail;
+
+/*
+ * Where every request's string lands (only MM_PAGE_FILL has one). The next
+ * receive overwrites it, so a parked request keeps a copy of its own.
+ */
+static _Alignas(PAGE_SIZE) uint8_t bounce[MM_PAGE_FILL_MAX];
 
 /* ------------------------------------------------------------- boot */
 
@@ -124,18 +131,22 @@ static enum outcome handle(const struct request *rq, struct reply *r)
         r->silent = true; /* it gets its next job when there is one */
         return DONE;
     }
-    return mm_operation(rq->from, rq->tag, rq->mr, r);
+    return mm_operation(rq->from, rq->tag, rq->mr, &rq->str, r);
 }
 
 static void park(const struct request *rq)
 {
     struct request *p = malloc(sizeof(*p));
-    if (!p) {
+    void *copy = rq->str.present && rq->str.len ? malloc(rq->str.len) : NULL;
+    if (!p || (rq->str.present && rq->str.len && !copy)) {
+        free(p);
+        free(copy);
         struct reply r = {.label = L4SRV_ERR_NO_MEM};
         reply_send(rq->from, &r);
         return;
     }
     *p = *rq;
+    p->str.data = copy ? memcpy(copy, rq->str.data, rq->str.len) : NULL;
     p->next = NULL;
     if (parked_tail)
         parked_tail->next = p;
@@ -164,10 +175,28 @@ static void retry_parked(void)
             struct request *rq = list;
             list = rq->next;
             run(rq);
+            free((void *) rq->str.data);
             free(rq);
         }
         io_dispatch();
     }
+}
+
+/* The one simple string item of a request, if it has one and it landed in the bounce buffer. */
+static struct mm_string string_of(L4_MsgTag_t tag)
+{
+    struct mm_string str = {.data = NULL, .len = 0, .present = false};
+    if (L4_TypedWords(tag) != 2)
+        return str;
+    L4_StringItem_t item;
+    L4_StoreMRs((int) L4_UntypedWords(tag) + 1, 2, item.raw);
+    if (L4_IsStringItem(&item) && !L4_CompoundString(&item) && L4_Substrings(&item) == 1 &&
+        item.X.str.string_ptr == bounce && item.X.string_length <= sizeof(bounce)) {
+        str.data = bounce;
+        str.len = item.X.string_length;
+        str.present = true;
+    }
+    return str;
 }
 
 void mm_main(void *kip)
@@ -180,7 +209,11 @@ void mm_main(void *kip)
     L4_KDB_PrintString("mm: took conventional memory from sigma0, free list built");
     for (;;) {
         struct request rq;
-        L4_Accept(L4_UntypedWordsAcceptor);
+        /* Strings are accepted from anyone; map items from no one. */
+        L4_MsgBuffer_t buf;
+        L4_MsgBufferClear(&buf);
+        L4_MsgBufferAppendSimpleRcvString(&buf, L4_StringItem(sizeof(bounce), bounce));
+        L4_AcceptStrings(L4_StringItemsAcceptor, &buf);
         rq.tag = L4_Wait(&rq.from);
         if (L4_IpcFailed(rq.tag))
             continue;
@@ -190,6 +223,7 @@ void mm_main(void *kip)
         memset(rq.mr, 0, sizeof(rq.mr));
         for (unsigned i = 0; i < words && i < MM_REQUEST_WORDS; i++)
             L4_StoreMR((int) i + 1, &rq.mr[i]);
+        rq.str = string_of(rq.tag);
         run(&rq);
         io_dispatch();
         retry_parked();
@@ -203,12 +237,13 @@ void mm_fini(void)
     while (parked) {
         struct request *rq = parked;
         parked = rq->next;
+        free((void *) rq->str.data);
         free(rq);
     }
     parked_tail = NULL;
     io_fini();
     spaces_fini();
     frames_fini();
-    free(mm.slot_map);
+    free(mm.slot_refs);
     memset(&mm, 0, sizeof(mm));
 }

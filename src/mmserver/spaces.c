@@ -72,34 +72,39 @@ struct pte *pte_at(struct space *s, L4_Word_t page, bool create)
     return &s->dir[leaf][page & (PT_LEAF_PAGES - 1)];
 }
 
-/* Forget one page: its frame and slot go back unless someone else holds them. */
+/*
+ * Forget one page: its frame and slot go back unless someone else holds
+ * them. The entry is cleared first, so a copy-on-write frame left with one
+ * holder finds that holder and not this page.
+ */
 void page_release(struct space *s, L4_Word_t page)
 {
     struct pte *p = pte_at(s, page, false);
     if (!p || p->class == PAGE_NONE)
         return;
-    if (p->class == PAGE_RESIDENT || p->class == PAGE_IN || p->class == PAGE_OUT) {
-        struct frame_info *fi = &mm.frames[p->frame];
-        fi->refs--;
+    struct pte old = *p;
+    *p = (struct pte){.frame = NO_FRAME, .slot = NO_SLOT};
+    if (old.class == PAGE_RESIDENT || old.class == PAGE_IN || old.class == PAGE_OUT) {
+        struct frame_info *fi = &mm.frames[old.frame];
         if (fi->owner == s && fi->owner_page == page)
             fi->owner = NULL;
-        frame_unmap(p->frame);
-        if (p->class != PAGE_RESIDENT) {
-            /* The I/O job owns frame and slot now; io_done frees them. */
-            p->slot = NO_SLOT;
-        } else if (!fi->refs && !(fi->flags & FRAME_DEVICE)) {
-            frames_free(p->frame, 1);
-        }
-        if (p->class == PAGE_IN)
+        frame_unmap(old.frame);
+        if (old.class == PAGE_IN)
             s->swapped--;
         else
             s->resident--;
-    } else if (p->class == PAGE_SWAPPED) {
+        if (old.class != PAGE_RESIDENT) {
+            /* The last holder leaves frame and slot to the I/O job; io_done frees them. */
+            if (--fi->refs == 0)
+                old.slot = NO_SLOT;
+        } else {
+            frame_drop(old.frame);
+        }
+    } else if (old.class == PAGE_SWAPPED) {
         s->swapped--;
     }
-    if (p->slot != NO_SLOT)
-        slot_free(p->slot);
-    *p = (struct pte){.frame = NO_FRAME, .slot = NO_SLOT};
+    if (old.slot != NO_SLOT)
+        slot_free(old.slot);
 }
 
 /* ------------------------------------------------------------ regions */
@@ -131,6 +136,14 @@ L4_Word_t region_place(struct space *s, L4_Word_t size, bool from_top)
             return best;
         lo = r->start + r->size;
     }
+}
+
+bool region_overlaps(struct space *s, L4_Word_t start, L4_Word_t size)
+{
+    for (struct region *r = s->regions; r && r->start < start + size; r = r->next)
+        if (start < r->start + r->size)
+            return true;
+    return false;
 }
 
 struct region *region_add(struct space *s, L4_Word_t start, L4_Word_t size, unsigned kind,
@@ -289,31 +302,35 @@ int space_new(L4_ThreadId_t thread, L4_ThreadId_t caller, bool priv, L4_Word_t *
     return L4SRV_OK;
 }
 
-int space_add_thread(L4_ThreadId_t thread, L4_ThreadId_t space, L4_ThreadId_t caller, bool priv,
-                     L4_Word_t *sp)
+int space_add_thread(L4_ThreadId_t thread, L4_ThreadId_t space, L4_ThreadId_t caller,
+                     L4_Word_t flags, L4_Word_t *sp)
 {
     struct space *s = space_of(space);
     struct thread_rec *rec = L4_IsGlobalId(thread) ? thread_slot(thread) : NULL;
     if (!s)
         return L4SRV_ERR_NON_EXISTENT;
-    if (!rec || L4_IsNilThread(thread))
+    if (!rec || L4_IsNilThread(thread) || (flags & ~(MM_THREAD_PRIV | MM_THREAD_NO_STACK)))
         return L4SRV_ERR_INVALID_ARG;
     if (rec->space || thread_exists(thread))
         return L4SRV_ERR_EXISTS;
     if (s->utcb_slots == ~0ULL)
         return L4SRV_ERR_NO_MEM;
     unsigned slot = (unsigned) __builtin_ctzll(~s->utcb_slots);
-    L4_Word_t stack = region_place(s, THREAD_STACK, true);
-    struct region *r =
-        stack ? region_add(s, stack, THREAD_STACK, REGION_STACK, L4_ReadWriteOnly) : NULL;
-    if (!r)
-        return L4SRV_ERR_NO_MEM;
+    L4_Word_t stack = NO_STACK;
+    struct region *r = NULL;
+    if (!(flags & MM_THREAD_NO_STACK)) {
+        stack = region_place(s, THREAD_STACK, true);
+        r = stack ? region_add(s, stack, THREAD_STACK, REGION_STACK, L4_ReadWriteOnly) : NULL;
+        if (!r)
+            return L4SRV_ERR_NO_MEM;
+    }
     if (!L4_ThreadControl(thread, space, caller, L4_Myself(), utcb_location(slot))) {
-        region_release(s, r);
+        if (r)
+            region_release(s, r);
         return thread_error();
     }
-    thread_note(rec, thread, s, priv, stack, slot);
-    *sp = s->base + stack + THREAD_STACK;
+    thread_note(rec, thread, s, flags & MM_THREAD_PRIV, stack, slot);
+    *sp = r ? s->base + stack + THREAD_STACK : 0;
     return L4SRV_OK;
 }
 
@@ -324,7 +341,7 @@ int space_remove_thread(L4_ThreadId_t thread)
         return L4SRV_ERR_NON_EXISTENT;
     struct space *s = rec->space;
     thread_delete(thread);
-    struct region *stack = region_find(s, rec->stack);
+    struct region *stack = rec->stack != NO_STACK ? region_find(s, rec->stack) : NULL;
     if (stack && stack->kind == REGION_STACK && stack->start != s->size - MAIN_STACK_SIZE)
         region_release(s, stack);
     s->utcb_slots &= ~(1ULL << rec->utcb_slot);
