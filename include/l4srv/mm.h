@@ -48,6 +48,9 @@ enum mm_label {
 #define MM_THREAD_PRIV     1UL /* privileged, like a task made with priv */
 #define MM_THREAD_NO_STACK 2UL /* no stack region: sp is 0, the caller makes stacks */
 
+/* mm_page_fill flags (MR3): replace a page filled before. */
+#define MM_FILL_REPLACE 1UL
+
 /* The most bytes one mm_page_fill carries; the rest of the page is zero. */
 #define MM_PAGE_FILL_MAX 4096
 
@@ -103,6 +106,13 @@ L4SRV_API int mm_malloc_at(L4_Word_t size, L4_Word_t location, L4_Word_t rights,
  * mapper installs it for the thread that faulted with this one call.
  */
 L4SRV_API int mm_page_fill(L4_Word_t address, L4_Word_t rights, const void *data, L4_Word_t size);
+/*
+ * The same for a page that may have been filled already: its contents and
+ * rights are replaced (a copy-on-write frame it shares stays with the other
+ * holders). A forked region mapper rebases relocated words this way.
+ */
+L4SRV_API int mm_page_refill(L4_Word_t address, L4_Word_t rights, const void *data,
+                             L4_Word_t size);
 /* Return exactly what one mm_malloc, mm_malloc_at or mm_malloc_priv gave. */
 L4SRV_API int mm_free(L4_Word_t size, L4_Word_t location);
 

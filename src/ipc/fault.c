@@ -209,18 +209,24 @@ static void segv_handler(int sig, siginfo_t *si, void *ucv)
 {
     ucontext_t *uc = ucv;
     word_t addr = (word_t) si->si_addr;
+    word_t ip = (word_t) uc->uc_mcontext.gregs[REG_RIP];
     struct tcb *self = current_tcb;
     struct space *owner = window_owner(addr);
-    if (!self || !owner || atomic_load_explicit(&self->run, memory_order_acquire) != RUN_USER) {
+    /* Code that lives in a window (an ELF task's) is the task's: a fault of
+     * it anywhere is the task's too, not a bug of the host program. */
+    bool task_code = self && self->space && window_owner(ip) == self->space;
+    if (!self || (!owner && !task_code) ||
+        atomic_load_explicit(&self->run, memory_order_acquire) != RUN_USER) {
         pass_on(sig, si, ucv);
         return;
     }
     word_t err = (word_t) uc->uc_mcontext.gregs[REG_ERR];
-    word_t ip = (word_t) uc->uc_mcontext.gregs[REG_RIP];
     unsigned access = (err & X86_PF_WRITE) ? RIGHT_W : (err & X86_PF_INSTR) ? RIGHT_X : RIGHT_R;
 
     atomic_store_explicit(&self->run, RUN_KERNEL, memory_order_seq_cst);
-    if (owner != self->space)
+    if (!owner)
+        raise_exception(self, uc, addr, ip, access, "access outside every address space");
+    else if (owner != self->space)
         raise_exception(self, uc, addr, ip, access, "access outside its own address space");
     else if (window_is_guard(owner, addr))
         raise_exception(self, uc, addr, ip, access, "stack overflow into the guard page");

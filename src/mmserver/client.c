@@ -60,7 +60,8 @@ int mm_malloc_at(L4_Word_t size, L4_Word_t location, L4_Word_t rights, L4_Word_t
     return mm_call(MM_MALLOC_AT, 4, in, 1, location_out);
 }
 
-int mm_page_fill(L4_Word_t address, L4_Word_t rights, const void *data, L4_Word_t size)
+static int page_fill(L4_Word_t address, L4_Word_t rights, L4_Word_t flags, const void *data,
+                     L4_Word_t size)
 {
     if (size > MM_PAGE_FILL_MAX)
         return L4SRV_ERR_INVALID_ARG; /* the server's buffer would fail the IPC itself */
@@ -68,6 +69,8 @@ int mm_page_fill(L4_Word_t address, L4_Word_t rights, const void *data, L4_Word_
     L4_MsgClear(&msg);
     L4_MsgAppendWord(&msg, address);
     L4_MsgAppendWord(&msg, rights);
+    if (flags)
+        L4_MsgAppendWord(&msg, flags);
     L4_MsgAppendSimpleStringItem(&msg, L4_StringItem((int) size, (void *) data));
     L4_Set_MsgLabel(&msg, MM_PAGE_FILL);
     L4_MsgLoad(&msg);
@@ -77,6 +80,16 @@ int mm_page_fill(L4_Word_t address, L4_Word_t rights, const void *data, L4_Word_
     L4_MsgTag_t tag = L4_Call(mm_server());
     L4_Accept(before);
     return mm_result(tag, 0, NULL);
+}
+
+int mm_page_fill(L4_Word_t address, L4_Word_t rights, const void *data, L4_Word_t size)
+{
+    return page_fill(address, rights, 0, data, size);
+}
+
+int mm_page_refill(L4_Word_t address, L4_Word_t rights, const void *data, L4_Word_t size)
+{
+    return page_fill(address, rights, MM_FILL_REPLACE, data, size);
 }
 
 int mm_free(L4_Word_t size, L4_Word_t location)

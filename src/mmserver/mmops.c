@@ -80,7 +80,7 @@ static enum outcome op_malloc_at(struct space *s, L4_Word_t size, L4_Word_t loca
 }
 
 static enum outcome op_page_fill(struct space *s, L4_Word_t address, L4_Word_t rights,
-                                 const struct mm_string *str, struct reply *r)
+                                 L4_Word_t flags, const struct mm_string *str, struct reply *r)
 {
     L4_Word_t offset = address - s->base;
     struct region *reg =
@@ -90,8 +90,12 @@ static enum outcome op_page_fill(struct space *s, L4_Word_t address, L4_Word_t r
         return fail(r, L4SRV_ERR_INVALID_ARG);
     L4_Word_t page = offset >> PAGE_SHIFT;
     struct pte *p = pte_at(s, page, false);
-    if (p && p->class != PAGE_NONE)
+    if (p && p->class != PAGE_NONE && !(flags & MM_FILL_REPLACE))
         return fail(r, L4SRV_ERR_EXISTS); /* filled once; it may be anywhere by now */
+    if (p && (p->class == PAGE_IN || p->class == PAGE_OUT))
+        return PARKED; /* replace it once the I/O is done */
+    if (p)
+        page_release(s, page); /* a shared frame or slot stays with its other holders */
     return page_fill(s, page, (unsigned) rights, str->data, str->len, r);
 }
 
@@ -487,7 +491,7 @@ enum outcome mm_operation(L4_ThreadId_t from, L4_MsgTag_t tag, const L4_Word_t *
     case MM_MALLOC_AT:
         return op_malloc_at(s, mr[0], mr[1], mr[2], mr[3], r);
     case MM_PAGE_FILL:
-        return op_page_fill(s, mr[0], mr[1], str, r);
+        return op_page_fill(s, mr[0], mr[1], L4_UntypedWords(tag) >= 3 ? mr[2] : 0, str, r);
     case MM_MALLOC_PRIV:
         return op_malloc_priv(s, mr[0], mr[1], r);
     case MM_FREE:

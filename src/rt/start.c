@@ -7,6 +7,7 @@
 #include <l4/ipc.h>
 #include <l4/message.h>
 #include <l4/schedule.h>
+#include <l4/thread.h>
 #include <l4srv/errors.h>
 #include <l4srv/ids.h>
 
@@ -45,6 +46,9 @@ _Noreturn void rt_start(void *kip, struct task_startup *startup)
         rt_image = startup->image;
     if (rt_taskid.raw != startup->task)
         rt_taskid.raw = startup->task;
+    /* Faults the region mapper cannot page (a wild pointer outside the
+     * window) reach it as exceptions, and the task ends as crashed. */
+    L4_Set_ExceptionHandler(L4_Pager());
     l4rt_fn fn = (l4rt_fn) (rt_image + startup->arg[0]);
     switch (startup->kind) {
     case TASK_STARTUP_MAIN: {

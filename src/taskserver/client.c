@@ -42,7 +42,8 @@ static int call_path(L4_Word_t label, L4_Word_t word, const char *path, const ch
     memcpy(buf, path, plen);
     buf[plen] = 0;
     memcpy(buf + plen + 1, cmdline ? cmdline : "", clen);
-    struct client_msg rq = {.label = label, .u = 1, .w = {word}, .str = buf, .len = plen + 1 + clen};
+    struct client_msg rq = {
+        .label = label, .u = 1, .w = {word}, .str = buf, .len = plen + 1 + clen};
     struct client_msg rp;
     int err = client_call(task_server(), &rq, &rp, NULL, 0);
     if (err)

@@ -601,3 +601,32 @@ void elf_fill_page(const struct elf_image *img, L4_Word_t page_offset, L4_Word_t
         }
     }
 }
+
+bool elf_page_has_relocs(const struct elf_image *img, L4_Word_t page_offset)
+{
+    size_t i = first_reloc_reaching(img, page_offset);
+    return i < img->nrel && img->rel[i].offset < page_offset + ELF_PAGE_SIZE;
+}
+
+void elf_rebase_page(const struct elf_image *img, L4_Word_t page_offset, L4_Word_t old_base,
+                     L4_Word_t new_base, void *dst)
+{
+    unsigned char *page = dst;
+    L4_Word_t end = page_offset + ELF_PAGE_SIZE;
+    for (size_t i = first_reloc_reaching(img, page_offset);
+         i < img->nrel && img->rel[i].offset < end; i++) {
+        L4_Word_t at = img->rel[i].offset, value;
+        if (at >= page_offset && at + 8 <= end) {
+            memcpy(&value, page + (at - page_offset), 8);
+            value += new_base - old_base; /* keeps whatever the program stored there */
+            memcpy(page + (at - page_offset), &value, 8);
+            continue;
+        }
+        /* Straddling the page's edge: the other half is not here, so the
+         * word gets its load-time value for the new base. */
+        value = new_base + img->rel[i].addend;
+        for (unsigned b = 0; b < 8; b++)
+            if (at + b >= page_offset && at + b < end)
+                page[at + b - page_offset] = (unsigned char) (value >> (8 * b));
+    }
+}

@@ -7,6 +7,7 @@
 #ifndef TASKSERVER_ELF_H
 #define TASKSERVER_ELF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <l4/types.h>
@@ -81,5 +82,18 @@ unsigned elf_page_rights(const struct elf_image *img, L4_Word_t page_offset);
  * moment: no allocation, no lock, no libelf.
  */
 void elf_fill_page(const struct elf_image *img, L4_Word_t page_offset, L4_Word_t base, void *dst);
+
+/* Whether a relocation writes into the page at image offset page_offset. */
+bool elf_page_has_relocs(const struct elf_image *img, L4_Word_t page_offset);
+
+/*
+ * For a forked copy: move every word of the page (its contents in dst)
+ * that a relocation names from old_base to new_base, keeping what the
+ * program stored there. A word straddling the page's edge (linkers align
+ * them, so only a hand-made image has one) gets its load-time value for
+ * new_base instead. Same rules as elf_fill_page: no allocation, no lock.
+ */
+void elf_rebase_page(const struct elf_image *img, L4_Word_t page_offset, L4_Word_t old_base,
+                     L4_Word_t new_base, void *dst);
 
 #endif /* TASKSERVER_ELF_H */

@@ -23,7 +23,8 @@
 #include "../root/server.h"
 #include "taskserver.h"
 
-#define RM_OWN_STACK 0x40000UL /* the MM server's main stack of the space: ours */
+#define RM_OWN_STACK       0x40000UL /* the MM server's main stack of the space: ours */
+#define RM_EXCEPTION_LABEL ((L4_Word_t) -4 << 4 & 0xffffffffffffUL) /* kernel exception IPC */
 
 const char *rm_fault_name(L4_Word_t reason)
 {
@@ -36,6 +37,8 @@ const char *rm_fault_name(L4_Word_t reason)
         return "stack overflow";
     case RM_FAULT_REFUSED:
         return "no page for it (out of memory or I/O error)";
+    case RM_FAULT_OUTSIDE:
+        return "access outside the task's address space";
     default:
         return "fault";
     }
@@ -113,8 +116,8 @@ static void fault(struct rm_state *st, L4_ThreadId_t from, L4_Word_t addr, L4_Wo
         report(st, from, addr, ip, RM_FAULT_RIGHTS);
         return;
     }
-    int err = r->kind == RM_REGION_IMAGE ? image_page(st, addr, ip, access)
-                                         : mm_page(addr, ip, access);
+    int err =
+        r->kind == RM_REGION_IMAGE ? image_page(st, addr, ip, access) : mm_page(addr, ip, access);
     if (err) {
         report(st, from, addr, ip,
                err == L4SRV_ERR_NO_PRIVILEGE ? RM_FAULT_RIGHTS : RM_FAULT_REFUSED);
@@ -126,8 +129,8 @@ static void fault(struct rm_state *st, L4_ThreadId_t from, L4_Word_t addr, L4_Wo
 
 /* --------------------------------------------------------- regions */
 
-static int attach(struct rm_state *st, L4_Word_t size, unsigned rights, unsigned kind,
-                  bool guarded, L4_Word_t limit, L4_Word_t *where)
+static int attach(struct rm_state *st, L4_Word_t size, unsigned rights, unsigned kind, bool guarded,
+                  L4_Word_t limit, L4_Word_t *where)
 {
     size = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
     if (!size || size > st->size || !(rights & L4_FullyAccessible) ||
@@ -230,8 +233,8 @@ static int start_thread(struct rm_state *st, L4_ThreadId_t t, L4_Word_t ip, L4_W
             }
             size = MAIN_STACK_SIZE;
         } else {
-            err = attach(st, THREAD_STACK, L4_ReadWriteOnly, RM_REGION_STACK, true,
-                         heap_limit(st), &lo);
+            err = attach(st, THREAD_STACK, L4_ReadWriteOnly, RM_REGION_STACK, true, heap_limit(st),
+                         &lo);
             if (err)
                 return err;
             r = rm_find(st, lo);
@@ -289,8 +292,8 @@ static int fork_copy(struct rm_state *st, struct rm_state *child)
         const struct rm_region *r = &st->regions[i];
         if (r->kind == RM_REGION_STACK && L4_IsNilThread(r->owner))
             continue; /* ours: the child's region mapper has its own */
-        struct rm_region *c = rm_insert(child, r->start - st->base + child->base, r->size,
-                                        r->kind, r->rights, r->guarded);
+        struct rm_region *c = rm_insert(child, r->start - st->base + child->base, r->size, r->kind,
+                                        r->rights, r->guarded);
         if (!c)
             return L4SRV_ERR_NO_MEM;
         c->owner = L4_nilthread; /* its thread stayed with the parent */
@@ -416,6 +419,10 @@ void rm_main(void *kip)
         L4_MsgTag_t tag = {.raw = rq.label << 16 | (L4_Word_t) rq.t << 6 | rq.u};
         if (L4_IsPagefaultTag(tag) && srv_shape(&rq, 2, 0) && own_thread(st, rq.client)) {
             fault(st, rq.client, rq.w[0], rq.w[1], (unsigned) L4_PagefaultAccess(tag));
+            continue;
+        }
+        if (rq.label == RM_EXCEPTION_LABEL && srv_shape(&rq, 4, 0) && own_thread(st, rq.client)) {
+            report(st, rq.client, rq.w[1], rq.w[0], RM_FAULT_OUTSIDE); /* no reply: it stays */
             continue;
         }
         L4_Word_t out[4] = {0};

@@ -197,7 +197,7 @@ static int rm_call(L4_ThreadId_t rm, const struct rm_call *c, L4_Word_t timeout_
     L4_MsgTag_t tag = L4_Call_Timeouts(rm, timeout, timeout);
     if (L4_IpcFailed(tag))
         return L4_IpcErrorType(L4_ErrorCode()) == L4_IpcErrTimeout ? L4SRV_ERR_UNRESPONSIVE
-                                                                    : L4SRV_ERR_IPC;
+                                                                   : L4SRV_ERR_IPC;
     return L4_Label(tag) < L4SRV_ERR_COUNT ? (int) L4_Label(tag) : L4SRV_ERR_GENERIC;
 }
 
@@ -587,8 +587,7 @@ static bool handle(const struct srv_req *rq, char *buf, L4_Word_t *out, unsigned
         struct task *mine = task_of(rq->client, &slot), *victim = task_of(id, &victim_slot);
         *err = op_kill(id, TASK_KILLED, 0);
         /* A thread that killed itself or its own task hears nothing: it is gone. */
-        bool caller_gone = !*err && victim == mine &&
-                           (id.raw == rq->client.raw || !alive(victim));
+        bool caller_gone = !*err && victim == mine && (id.raw == rq->client.raw || !alive(victim));
         return !caller_gone;
     }
     case TASK_START_THREAD:

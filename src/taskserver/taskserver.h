@@ -20,11 +20,11 @@
 #define PAGE_SHIFT 12
 #define PAGE_SIZE  (1UL << PAGE_SHIFT)
 
-#define RM_MAX_REGIONS   64
-#define TASK_MAX_THREADS 16        /* threads of one task besides its region mapper */
-#define MAIN_STACK_SIZE  0x80000UL /* 512 KiB below the region mapper */
-#define THREAD_STACK     0x10000UL /* 64 KiB for each further thread */
-#define RM_CALL_TIMEOUT_MS 2000    /* how long the task server waits for a region mapper */
+#define RM_MAX_REGIONS     64
+#define TASK_MAX_THREADS   16        /* threads of one task besides its region mapper */
+#define MAIN_STACK_SIZE    0x80000UL /* 512 KiB below the region mapper */
+#define THREAD_STACK       0x10000UL /* 64 KiB for each further thread */
+#define RM_CALL_TIMEOUT_MS 2000      /* how long the task server waits for a region mapper */
 
 /* ------------------------------------------------- region mapper state */
 
@@ -32,8 +32,8 @@ struct rm_region {
     L4_Word_t start, size; /* addresses in the task's space, page aligned */
     uint8_t kind;          /* enum rm_region_kind */
     uint8_t rights;
-    bool guarded;          /* an unmapped page on both sides */
-    L4_ThreadId_t owner;   /* RM_REGION_STACK: the thread it is for (nil: the rm's own) */
+    bool guarded;        /* an unmapped page on both sides */
+    L4_ThreadId_t owner; /* RM_REGION_STACK: the thread it is for (nil: the rm's own) */
 };
 
 /*
@@ -44,24 +44,24 @@ struct rm_region {
  */
 struct rm_state {
     L4_ThreadId_t self, server;
-    L4_Word_t base, size;      /* the window */
-    struct elf_image *image;   /* the program (a reference owned by the task) */
-    L4_Word_t image_base;      /* where the image's offset 0 lies */
-    L4_Word_t flags;           /* TASK_NEW flags */
+    L4_Word_t base, size;                    /* the window */
+    struct elf_image *image;                 /* the program (a reference owned by the task) */
+    L4_Word_t image_base;                    /* where the image's offset 0 lies */
+    L4_Word_t flags;                         /* TASK_NEW flags */
     L4_ThreadId_t threads[TASK_MAX_THREADS]; /* the threads it pages */
     unsigned nregions;
-    struct rm_region regions[RM_MAX_REGIONS]; /* sorted by start, never overlapping */
+    struct rm_region regions[RM_MAX_REGIONS];    /* sorted by start, never overlapping */
     uint64_t page[PAGE_SIZE / sizeof(uint64_t)]; /* one page being built */
 };
 
 /* Labels between the task server and a region mapper (docs/protocols.md). */
 enum rm_internal_label {
-    RMI_INIT = 0x5280,  /* MR1 state: take it, answer ok */
-    RMI_START,          /* MR1 thread, MR2 ip, MR3 sp, MR4 kind, MR5 arg0, MR6 arg1, string cmdline */
-    RMI_THREAD_GONE,    /* MR1 thread: forget it and free its stack */
-    RMI_LOAD,           /* MR1 image, MR2 flags: drop every region but the rm's, attach the image */
-    RMI_FORK_COPY,      /* MR1 child's state: copy our regions and image into it */
-    RMI_FORKED,         /* MR1 parent's image base: we are a copy; rebase what relocations name */
+    RMI_INIT = 0x5280, /* MR1 state: take it, answer ok */
+    RMI_START,       /* MR1 thread, MR2 ip, MR3 sp, MR4 kind, MR5 arg0, MR6 arg1, string cmdline */
+    RMI_THREAD_GONE, /* MR1 thread: forget it and free its stack */
+    RMI_LOAD,        /* MR1 image, MR2 flags: drop every region but the rm's, attach the image */
+    RMI_FORK_COPY,   /* MR1 child's state: copy our regions and image into it */
+    RMI_FORKED,      /* MR1 parent's image base: we are a copy; rebase what relocations name */
     RMI_FAULT = 0x5290, /* rm -> server: MR1 thread, MR2 address, MR3 ip, MR4 enum rm_fault */
 };
 
@@ -70,6 +70,7 @@ enum rm_fault {
     RM_FAULT_RIGHTS,       /* an access the region does not allow */
     RM_FAULT_OVERFLOW,     /* the guard page of a stack */
     RM_FAULT_REFUSED,      /* the provider could not supply the page */
+    RM_FAULT_OUTSIDE,      /* an exception: a touch outside the task's window */
 };
 
 void rm_main(void *kip);

@@ -1,8 +1,11 @@
 /*
  * Test image: dies the way argv[1] says. null: reads address 0; text:
  * writes into its own code; stack: recurses until its stack runs out;
- * exit3: exit(3). Anything else exits 2.
+ * exit3: exit(3); block: take messages and never answer them, touching
+ * fresh heap pages for each (so a call to it makes it fault). Anything
+ * else exits 2.
  */
+#include <l4/ipc.h>
 #include <l4rt/l4rt.h>
 
 static volatile int bottom; /* never set: the recursion has no end the compiler can see */
@@ -30,5 +33,14 @@ int main(int argc, char **argv)
         return deeper(0);
     if (!strcmp(how, "exit3"))
         exit(3);
+    if (!strcmp(how, "block")) {
+        for (;;) {
+            L4_ThreadId_t from;
+            L4_Wait(&from);
+            volatile char *fresh = malloc(4 * 4096);
+            for (int i = 0; fresh && i < 4; i++)
+                fresh[i * 4096] = 1;
+        }
+    }
     return 2;
 }
