@@ -69,6 +69,7 @@ extern const struct bench_family bench_ipc;
 extern const struct bench_family bench_memory;
 extern const struct bench_family bench_mm;
 extern const struct bench_family bench_naming;
+extern const struct bench_family bench_task;
 
 /* Pin the calling thread to one CPU. Returns 0, or -1 after saying why. */
 int bench_pin_self(int cpu);

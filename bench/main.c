@@ -15,7 +15,7 @@
 
 /* Every family; a new bench/<family>.c adds its table here. */
 static const struct bench_family *const families[] = {
-    &bench_baseline, &bench_ipc, &bench_memory, &bench_mm, &bench_naming,
+    &bench_baseline, &bench_ipc, &bench_memory, &bench_mm, &bench_naming, &bench_task,
 };
 
 /*
@@ -36,6 +36,7 @@ static const struct {
     {"mm_fault_vs_raw_pager", "mm_fault", {"pagefault"}},
     {"mm_swap_in_ratio", "mm_swap_in", {"pread_page", "sigsegv_mmap", "futex_rt"}},
     {"mm_malloc_free_ratio", "mm_malloc_free", {"mmap_munmap"}},
+    {"task_new_kill_ratio", "task_new_kill", {"posix_spawn_hello"}},
 };
 
 #define DEFAULT_ITERS 20000UL
