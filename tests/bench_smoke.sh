@@ -14,7 +14,7 @@ entry=$entry'"median_ns":[0-9]+,"p99_ns":[0-9]+,"iters":[0-9]+\}$'
 ratio='^\{"name":"[a-z0-9_]+","placement":"(same|split)","ratio":[0-9]+\.[0-9]+\}$'
 figure='^\{"name":"map_budget_pages","value":[1-9][0-9]*,"vma_budget":[1-9][0-9]*\}$'
 
-entries="futex_rt unix_socket_rt ipc_rt sigsegv_mmap pagefault map_unmap pread_page mmap_munmap mm_fault mm_swap_in mm_malloc_free"
+entries="futex_rt unix_socket_rt ipc_rt sigsegv_mmap pagefault map_unmap pread_page mmap_munmap mm_fault mm_swap_in mm_malloc_free posix_spawn_hello task_new_kill"
 
 check() { # check PLACEMENT
     # shellcheck disable=SC2086 # one word per entry
@@ -25,7 +25,7 @@ check() { # check PLACEMENT
         echo "FAIL: malformed lines: $bad"
         exit 1
     fi
-    for name in $entries ipc_rt_ratio_vs_futex pagefault_ratio mm_fault_ratio mm_swap_in_ratio; do
+    for name in $entries ipc_rt_ratio_vs_futex pagefault_ratio mm_fault_ratio mm_swap_in_ratio task_new_kill_ratio; do
         n=$(grep -Ec "^\{\"name\":\"$name\",\"placement\":\"$1\"" "$out" || true)
         if [ "$n" != 1 ]; then
             echo "FAIL: want one $name line for placement $1, got $n"
