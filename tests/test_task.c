@@ -381,6 +381,55 @@ static void exec_replaces_the_program(void **state)
     assert_int_equal(h_run_system(&images, body_exec, NULL), 0);
 }
 
+/* ---------------------------------------------------------- statistics */
+
+static int body_stats(void *arg)
+{
+    (void) arg;
+    L4_ThreadId_t task, thread;
+    L4_Word_t st, status;
+    struct task_info info;
+    /* A finished task keeps its last figures: 4 MiB touched is 1024 faults at least. */
+    H_EQ(task_new("/modules/heap", "heap 4", 0, &task, NULL), L4SRV_OK);
+    H_EQ(task_wait(task, &st, &status), L4SRV_OK);
+    H_EQ(task_info(task, &info), L4SRV_OK);
+    H_EQ(info.state, TASK_EXITED);
+    H_EQ(info.threads, 0);
+    H_CHECK(info.faults >= 1024);
+    H_CHECK(info.ipc_sent > 0 && info.ipc_received > 0);
+    H_CHECK(info.cpu_us > 0);
+
+    /* With an interval, a task's figures change only once it has passed. */
+    H_EQ(task_new("/modules/crash", "crash block", 0, &task, &thread), L4SRV_OK);
+    H_EQ(task_set_stat_interval(60000), L4SRV_OK);
+    struct task_info a, b, c;
+    H_EQ(task_info(task, &a), L4SRV_OK);
+    L4_LoadMR(0, 0);
+    H_IPC_OK(L4_Send(thread)); /* it takes the message and touches fresh pages */
+    L4_Sleep(L4_TimePeriod(10000));
+    H_EQ(task_info(task, &b), L4SRV_OK);
+    H_EQ(b.ipc_received, a.ipc_received);
+    H_EQ(b.faults, a.faults);
+    H_EQ(task_set_stat_interval(0), L4SRV_OK);
+    H_EQ(task_info(task, &c), L4SRV_OK);
+    H_CHECK(c.ipc_received > a.ipc_received);
+    H_CHECK(c.faults > a.faults);
+    H_CHECK(c.resident > a.resident);
+    /* One thread's own figures. */
+    H_EQ(task_info(thread, &b), L4SRV_OK);
+    H_EQ(b.threads, 1);
+    H_CHECK(b.ipc_received >= 1 && b.ipc_received <= c.ipc_received);
+    H_EQ(task_kill(task), L4SRV_OK);
+    H_EQ(task_info(L4_GlobalId(h_user_base() + 900, 1), &info), L4SRV_ERR_NON_EXISTENT);
+    return 0;
+}
+
+static void statistics(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run_system(&images, body_stats, NULL), 0);
+}
+
 /* ---------------------------------------------------------- no leaks */
 
 static void new_and_kill(unsigned rounds)
@@ -438,6 +487,7 @@ int main(void)
         cmocka_unit_test(kill_during_page_fault),
         cmocka_unit_test(ping_hung_region_mapper),
         cmocka_unit_test(exec_replaces_the_program),
+        cmocka_unit_test(statistics),
         cmocka_unit_test(new_kill_repeated),
     };
     if (getenv("TEST_FILTER")) /* one case, when debugging: TEST_FILTER=kill_* */

@@ -58,6 +58,7 @@ struct l4sim_utcb {
 #define L4SIM_KIP_UTCB               64 /* l4sim_sys_utcb */
 #define L4SIM_KIP_KDB_PRINT          65 /* l4sim_sys_kdb_print */
 #define L4SIM_KIP_FAULT_QUERY        66 /* l4sim_sys_fault_query */
+#define L4SIM_KIP_THREAD_STATS       67 /* l4sim_sys_thread_stats */
 
 /*
  * The calling thread's UTCB. A host thread that is not an L4 thread sees a
@@ -120,6 +121,11 @@ unsigned long l4sim_sys_memory_control(unsigned long control, const unsigned lon
 /* Not an X.2 call: does the named fault point fire now for the caller (on
  * behalf of partner, or 0)? 0 when no fault spec is active. */
 int l4sim_sys_fault_query(const char *point, unsigned long partner);
+/* Not an X.2 call: a thread's statistics (privileged, like ThreadControl).
+ * out[0] CPU time in µs (virtual in deterministic mode), out[1] messages
+ * sent, out[2] received, out[3] page faults. Returns 1, or 0 with an
+ * error code in the caller's UTCB. */
+unsigned long l4sim_sys_thread_stats(unsigned long thread, unsigned long out[4]);
 /* Not an X.2 call: the calling thread's UTCB (KIP word L4SIM_KIP_UTCB). */
 struct l4sim_utcb *l4sim_sys_utcb(void);
 

@@ -135,6 +135,7 @@ static bool pagefault_ipc(struct tcb *self, word_t addr, word_t ip, unsigned acc
     u->br[0] = window_fpage(self->space);
     trace_event(TR_PAGEFAULT, self->id, pager, addr, access_name(access));
     atomic_fetch_add_explicit(&kernel.page_faults, 1, memory_order_relaxed);
+    self->page_faults++;
     if (fault_check(FP_PAGEFAULT_PAGER_REFUSE, self, pager, PAGEFAULT_LABEL | access, true, NULL)) {
         restore_regs(u, &saved);
         return false; /* as if the pager had answered without a mapping */

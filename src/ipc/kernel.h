@@ -203,8 +203,10 @@ struct tcb {
     void *altstack;
     void *host_stack_lo; /* lowest address of the host (pthread) stack */
 
-    /* Statistics, written by the thread itself. */
-    uint64_t ipc_sent, ipc_received;
+    /* Statistics, written by the thread itself (l4sim_sys_thread_stats reads them). */
+    uint64_t ipc_sent, ipc_received, page_faults;
+    uint64_t det_cpu_us;   /* deterministic mode: virtual time it held the CPU */
+    uint64_t det_cpu_mark; /* when it last got the CPU, or its time was last added */
 
     /* Send accounting for the invariant "no message lost without an error
      * to its sender" (invariant.c): every send phase started ends ok,

@@ -97,6 +97,7 @@ int kip_build(void)
         {L4SIM_KIP_UTCB, (void (*)(void)) l4sim_sys_utcb},
         {L4SIM_KIP_KDB_PRINT, (void (*)(void)) l4sim_sys_kdb_print},
         {L4SIM_KIP_FAULT_QUERY, (void (*)(void)) l4sim_sys_fault_query},
+        {L4SIM_KIP_THREAD_STATS, (void (*)(void)) l4sim_sys_thread_stats},
     };
     for (unsigned i = 0; i < sizeof(links) / sizeof(links[0]); i++)
         k[links[i].word] = (word_t) links[i].entry - base;

@@ -244,6 +244,10 @@ static void report_deadlock(void)
 static void switch_from(struct tcb *self, bool still_ready, bool yielding)
 {
     det.decisions++;
+    if (self) { /* its CPU time so far; a deadline jump below is nobody's */
+        self->det_cpu_us += det.vclock - self->det_cpu_mark;
+        self->det_cpu_mark = det.vclock;
+    }
     expire_deadlines();
     struct tcb *next = pick(still_ready ? self : NULL, yielding);
     if (!next && !still_ready && jump_to_next_deadline())
@@ -256,7 +260,7 @@ static void switch_from(struct tcb *self, bool still_ready, bool yielding)
     if (still_ready && self)
         ready_add(self);
     if (next)
-        next->det_slice_start = det.vclock;
+        next->det_slice_start = next->det_cpu_mark = det.vclock;
     if (!next && atomic_load(&kernel.root_done) == 0 && !det.deadlocked && kernel.booted) {
         det.deadlocked = true;
         report_deadlock();
@@ -308,7 +312,7 @@ static struct tcb *dispatch_idle(void)
     det.decisions++;
     struct tcb *next = pick(NULL, false);
     if (next)
-        next->det_slice_start = det.vclock;
+        next->det_slice_start = next->det_cpu_mark = det.vclock;
     return grant(next);
 }
 

@@ -5,7 +5,9 @@
  */
 #define _GNU_SOURCE /* process_vm_readv */
 #include <string.h>
+#include <pthread.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <l4/kdebug.h>
@@ -167,6 +169,40 @@ KERNEL_API void l4sim_sys_kdb_print(const char *s, word_t len)
 KERNEL_API struct l4sim_utcb *l4sim_sys_utcb(void)
 {
     return l4sim_current_utcb;
+}
+
+/*
+ * A thread's counters. Read while it may run: each is one aligned word its
+ * own thread writes, so a reader sees an old or a new value, never a torn
+ * one. CPU time is the host's per-thread clock when free-running, and the
+ * virtual time the thread held the one CPU in deterministic mode.
+ */
+KERNEL_API word_t l4sim_sys_thread_stats(word_t thread, word_t out[4])
+{
+    ENTER_OR(0);
+    word_t ok = 0;
+    klock_acquire(&kernel.control_lock);
+    struct tcb *t = tcb_lookup(self, thread);
+    if (self->space != kernel.root_space) {
+        self->utcb->error_code = ERR_NO_PRIVILEGE;
+    } else if (!t || atomic_load(&t->life) != LIFE_ACTIVE) {
+        self->utcb->error_code = ERR_INVALID_THREAD;
+    } else {
+        uint64_t cpu_us = __atomic_load_n(&t->det_cpu_us, __ATOMIC_RELAXED);
+        clockid_t clock;
+        struct timespec ts;
+        if (!sched_deterministic() && t->host_started &&
+            pthread_getcpuclockid(t->host, &clock) == 0 && clock_gettime(clock, &ts) == 0)
+            cpu_us = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+        out[0] = cpu_us;
+        out[1] = __atomic_load_n(&t->ipc_sent, __ATOMIC_RELAXED);
+        out[2] = __atomic_load_n(&t->ipc_received, __ATOMIC_RELAXED);
+        out[3] = __atomic_load_n(&t->page_faults, __ATOMIC_RELAXED);
+        ok = 1;
+    }
+    klock_release(&kernel.control_lock);
+    kernel_exit(self);
+    return ok;
 }
 
 KERNEL_API void *l4sim_sys_kernel_interface(word_t *api_version, word_t *api_flags,

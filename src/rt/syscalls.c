@@ -135,3 +135,9 @@ int l4sim_sys_fault_query(const char *point, unsigned long partner)
     int (*fn)(const char *, unsigned long) = entry(L4SIM_KIP_FAULT_QUERY);
     return fn(point, partner);
 }
+
+unsigned long l4sim_sys_thread_stats(unsigned long thread, unsigned long out[4])
+{
+    unsigned long (*fn)(unsigned long, unsigned long *) = entry(L4SIM_KIP_THREAD_STATS);
+    return fn(thread, out);
+}

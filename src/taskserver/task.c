@@ -153,9 +153,12 @@ static void thread_delete(L4_ThreadId_t t)
     thread_free(t);
 }
 
+static void sample(struct task *t);
+
 /* End t: every thread goes (the region mapper last, which takes the space with it). */
 static void task_end(struct task *t, enum task_state state, L4_Word_t status)
 {
+    sample(t); /* its last statistics stay for Info */
     for (unsigned i = 0; i < TASK_MAX_THREADS; i++)
         if (!L4_IsNilThread(t->threads[i])) {
             thread_delete(t->threads[i]);
@@ -489,20 +492,73 @@ static int op_ping(L4_ThreadId_t id, L4_Word_t timeout_ms)
     return rm_call(t->rm, &ping, timeout_ms ? timeout_ms : 1);
 }
 
-static int op_info(L4_ThreadId_t id, L4_Word_t *out, unsigned *words)
+/* What the kernel and the MM server count for thread t, added to *info. */
+static void add_thread_stats(L4_ThreadId_t t, struct task_info *info)
 {
-    struct task *t = task_record(id);
-    if (!t)
-        return L4SRV_ERR_NON_EXISTENT;
-    struct task_info info = {.state = t->state, .status = t->status};
-    for (unsigned i = 0; i < TASK_MAX_THREADS; i++)
-        info.threads += !L4_IsNilThread(t->threads[i]);
+    L4_ThreadStats_t st;
+    if (!L4_ThreadStats(t, &st))
+        return;
+    info->cpu_us += st.cpu_us;
+    info->ipc_sent += st.ipc_sent;
+    info->ipc_received += st.ipc_received;
+    info->faults += st.page_faults;
+}
+
+/* The statistics of a live task's threads (slot TASK_MAX_THREADS: all of them and its rm). */
+static struct task_info measure(const struct task *t, unsigned slot)
+{
+    struct task_info info = {0};
+    if (slot != TASK_MAX_THREADS) {
+        info.threads = 1;
+        add_thread_stats(t->threads[slot], &info);
+    } else {
+        add_thread_stats(t->rm, &info);
+        for (unsigned i = 0; i < TASK_MAX_THREADS; i++)
+            if (!L4_IsNilThread(t->threads[i])) {
+                info.threads++;
+                add_thread_stats(t->threads[i], &info);
+            }
+    }
     struct mm_space_stats st;
-    if (alive(t) && !mm_space_stats(t->rm, &st)) {
-        info.faults = st.faults;
+    if (!mm_space_stats(t->rm, &st)) {
         info.resident = st.resident;
         info.swapped = st.swapped;
     }
+    return info;
+}
+
+static void sample(struct task *t)
+{
+    t->sample = measure(t, TASK_MAX_THREADS);
+    t->sampled_at = L4_SystemClock().raw;
+}
+
+/*
+ * A task's statistics (id its task ID) or one thread's (any other ID). With
+ * a statistic interval set, a task's are sampled at most that often and the
+ * last sample is answered in between; an ended task keeps its last one.
+ */
+static int op_info(L4_ThreadId_t id, L4_Word_t *out, unsigned *words)
+{
+    unsigned slot = TASK_MAX_THREADS;
+    struct task *t = task_of(id, &slot);
+    if (!t)
+        t = task_record(id);
+    if (!t)
+        return L4SRV_ERR_NON_EXISTENT;
+    struct task_info info;
+    if (alive(t) && slot != TASK_MAX_THREADS) {
+        info = measure(t, slot);
+    } else {
+        if (alive(t) && (!ts.stat_interval_ms ||
+                         L4_SystemClock().raw - t->sampled_at >= 1000ULL * ts.stat_interval_ms))
+            sample(t);
+        info = t->sample;
+    }
+    if (!alive(t))
+        info.threads = 0;
+    info.state = t->state;
+    info.status = t->status;
     memcpy(out, &info, sizeof(info));
     *words = sizeof(info) / sizeof(L4_Word_t);
     return L4SRV_OK;

@@ -96,7 +96,9 @@ struct task {
     struct elf_image *image; /* the task's reference; the region mapper borrows it */
     char cmdline[TASK_CMDLINE_MAX + 1];
     char path[TASK_PATH_MAX + 1];
-    uint64_t ended_at; /* order of ending, for reusing the oldest slot first */
+    uint64_t ended_at;       /* order of ending, for reusing the oldest slot first */
+    struct task_info sample; /* the last statistics taken (TASK_INFO) */
+    uint64_t sampled_at;     /* when, in µs of the system clock */
 };
 
 #define MAX_TASKS 64
