@@ -235,6 +235,13 @@ L4_Word_t ask_mm(L4_ThreadId_t a, L4_Word_t op, L4_Word_t w0, L4_Word_t w1, L4_W
     return r[0];
 }
 
+void settle(const L4_ThreadId_t *agents, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned round = 0; round < 2; round++)
+            ask(agents[i], A_STATS, 0, 0, 0, 0, NULL);
+}
+
 L4_Word_t agent_malloc(L4_ThreadId_t a, L4_Word_t size)
 {
     L4_Word_t at = 0, e = ask_mm(a, A_MALLOC, size, 0, 0, 0, &at);

@@ -81,6 +81,14 @@ L4_MsgTag_t ask(L4_ThreadId_t a, L4_Word_t op, L4_Word_t w0, L4_Word_t w1, L4_Wo
 L4_Word_t ask_mm(L4_ThreadId_t a, L4_Word_t op, L4_Word_t w0, L4_Word_t w1, L4_Word_t w2,
                  L4_Word_t w3, L4_Word_t *out);
 
+/*
+ * Let agents come to rest, so that frame counts hold still: an agent that
+ * has answered may still be faulting in the stack its next receive runs on
+ * (the kernel probes below SP), and after one more round trip it touches
+ * nothing new. Free-running mode needs it; deterministic mode does no harm.
+ */
+void settle(const L4_ThreadId_t *agents, unsigned n);
+
 /* Memory in the agent's space; a failure ends the test. */
 L4_Word_t agent_malloc(L4_ThreadId_t a, L4_Word_t size);
 

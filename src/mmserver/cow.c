@@ -2,8 +2,8 @@
  * Frames and slots held by more than one page: fork's copy-on-write copy
  * of a space, breaking a share when one holder writes, and handing a frame
  * back to its last holder. Copy-on-write holders of a frame always sit at
- * the same page index (fork keeps window offsets), which is what lets the
- * last one be found without a reverse map.
+ * the same page index (fork keeps window offsets): that is what lets the
+ * pager find them all, to page such a frame out, without a reverse map.
  */
 #include <stdlib.h>
 #include <string.h>
