@@ -24,7 +24,8 @@ static int call(L4_Word_t label, unsigned u, const L4_Word_t *w, L4_Word_t *out,
         return err;
     if (rp.u < n)
         return L4SRV_ERR_GENERIC;
-    memcpy(out, rp.w, n * sizeof(L4_Word_t));
+    if (n)
+        memcpy(out, rp.w, n * sizeof(L4_Word_t));
     return L4SRV_OK;
 }
 
@@ -50,7 +51,8 @@ static int call_path(L4_Word_t label, L4_Word_t word, const char *path, const ch
         return err;
     if (rp.u < n)
         return L4SRV_ERR_GENERIC;
-    memcpy(out, rp.w, n * sizeof(L4_Word_t));
+    if (n)
+        memcpy(out, rp.w, n * sizeof(L4_Word_t));
     return L4SRV_OK;
 }
 
