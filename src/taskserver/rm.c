@@ -262,11 +262,14 @@ static void thread_gone(struct rm_state *st, L4_ThreadId_t t)
         }
 }
 
-/* RMI_LOAD: forget every region (Exec), then attach image, filling it now if eager. */
+/* RMI_LOAD: forget every region but ours (Exec), then attach image, filling it now if eager. */
 static int load(struct rm_state *st, struct elf_image *image, L4_Word_t flags)
 {
-    while (st->nregions)
-        detach(st, &st->regions[0]);
+    for (unsigned i = st->nregions; i-- > 0;) {
+        struct rm_region *r = &st->regions[i];
+        if (r->start != st->base + st->size - RM_OWN_STACK)
+            detach(st, r); /* everything but our own stack */
+    }
     for (unsigned i = 0; i < TASK_MAX_THREADS; i++)
         st->threads[i] = L4_nilthread;
     st->image = image;
