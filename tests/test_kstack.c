@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -507,6 +508,115 @@ static void killed_while_blocked_with_its_stack_unmapped(void **state)
     assert_int_equal(h_run(body_kill_blocked, NULL), 0);
 }
 
+/* --------------------------------------------------------------- churn */
+
+#define CHURN_CALLS  300
+#define CHURN_UNMAPS 20     /* and at least as many unmaps meanwhile */
+#define CHURN_MAX    100000 /* calls, whatever the clock did */
+
+static volatile int churn_done;
+static atomic_uint churn_served, churn_unmaps;
+
+/* The blocker's pager in the churn: maps back the root's page behind each stack page. */
+static void churn_pager(void *kip)
+{
+    (void) kip;
+    for (;;) {
+        struct h_fault f;
+        L4_MsgTag_t tag = h_receive_fault(L4_anythread, &f);
+        if (!h_is_pagefault(tag))
+            continue;
+        bool ours = f.addr >= ks.lo && f.addr < ks.hi;
+        atomic_fetch_add(&churn_served, 1);
+        h_reply_map(f.from, ours ? frame_of(f.addr) : 0, L4_ReadWriteOnly, f.addr & ~(PAGE - 1));
+    }
+}
+
+/* Like a pager's clock: keep taking the stack away, alternately all of it and its write right. */
+static void churn_clock(void *kip)
+{
+    (void) kip;
+    for (unsigned i = 0; !churn_done; i++) {
+        revoke_stack(i % 2);
+        atomic_fetch_add(&churn_unmaps, 1);
+        L4_Sleep(L4_TimePeriod(20));
+    }
+    h_signal_root();
+    sleep_forever();
+}
+
+/*
+ * Call the echo server CHURN_CALLS times, and on until the clock has taken
+ * the stack CHURN_UNMAPS times, checking every answer; report the bad ones.
+ */
+static void churn_caller(void *kip)
+{
+    (void) kip;
+    L4_ThreadId_t echo = ks.partner;
+    L4_Word_t bad = 0;
+    for (L4_Word_t i = 0;
+         i < CHURN_MAX && (i < CHURN_CALLS || atomic_load(&churn_unmaps) < CHURN_UNMAPS); i++) {
+        volatile L4_Word_t local = i * 3;
+        h_load_words(0x10, 1, &i);
+        L4_MsgTag_t tag = L4_Call(echo);
+        L4_Word_t got;
+        L4_StoreMR(1, &got);
+        bad += L4_IpcFailed(tag) || L4_Label(tag) != 0x11 || got != i || local != i * 3;
+    }
+    L4_Word_t r[1] = {bad};
+    h_load_words(LABEL_REPORT, 1, r);
+    L4_Send(h_root());
+    sleep_forever();
+}
+
+static int body_churn(void *arg)
+{
+    (void) arg;
+    memset(&ks, 0, sizeof(ks));
+    churn_done = 0;
+    atomic_store(&churn_served, 0);
+    atomic_store(&churn_unmaps, 0);
+    L4_Fpage_t frames = L4_Sigma0_GetAny(h_sigma0(), STACK_LOG2, L4_CompleteAddressSpace);
+    if (L4_IsNilFpage(frames))
+        return 1;
+    ks.frames = L4_Address(frames);
+    ks.partner = h_spawn(1, h_echo_server, NULL);
+    L4_ThreadId_t pager = h_spawn(2, churn_pager, NULL);
+    ks.t = h_new_space(0, pager, NULL);
+    ks.lo = h_window(ks.t, NULL) + STACK_OFFSET;
+    ks.hi = ks.lo + STACK_SIZE;
+    H_EQ(h_window_stack(ks.t, ks.lo, ks.hi), ks.hi);
+    L4_ThreadId_t clock = h_spawn(3, churn_clock, NULL);
+    h_start_sp(ks.t, churn_caller, ks.hi);
+    L4_MsgTag_t tag = L4_Receive_Timeout(ks.t, L4_TimePeriod(120UL * 1000 * 1000));
+    H_IPC_OK(tag);
+    H_EQ(L4_Label(tag), LABEL_REPORT);
+    L4_Word_t bad = ~0UL;
+    L4_StoreMR(1, &bad);
+    H_EQ(bad, 0);
+    churn_done = 1;
+    h_wait_signal(clock);
+    /* The clock really took the stack away while the caller was in the kernel. */
+    H_CHECK(atomic_load(&churn_unmaps) >= CHURN_UNMAPS);
+    H_CHECK(atomic_load(&churn_served) > 1);
+    return 0;
+}
+
+static void stack_taken_again_and_again_during_many_calls(void **state)
+{
+    (void) state;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.deterministic = 1; /* in every pass; the next test runs free */
+    assert_int_equal(h_run_config(&cfg, body_churn, NULL), 0);
+}
+
+static void stack_taken_again_and_again_during_many_calls_free_running(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run_free(body_churn, NULL), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -522,6 +632,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(refused_stack_fault_after_a_receive_without_handler_halts_it),
         cmocka_unit_test(killed_while_waiting_for_its_stack_fault_answer),
         cmocka_unit_test(killed_while_blocked_with_its_stack_unmapped),
+        cmocka_unit_test(stack_taken_again_and_again_during_many_calls),
+        cmocka_unit_test(stack_taken_again_and_again_during_many_calls_free_running),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -203,6 +203,12 @@ struct tcb {
      * (set and cleared by arch_kernel_call; read by the kick handler). */
     volatile int on_host_stack;
 
+    /* A page fault this thread is waiting on (fault.c): the page, and the
+     * rights the reply's map items gave it there (message.c, while the
+     * pager copies the reply in). Handed over by the IPC itself. */
+    word_t fault_page;
+    unsigned fault_rights;
+
     /* Alternate signal stack for the page-fault handler. */
     void *altstack;
     void *host_stack_lo; /* lowest address of the host (pthread) stack */
