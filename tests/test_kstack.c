@@ -406,7 +406,7 @@ static int body_refused(void *arg)
 {
     bool handler = arg != NULL;
     struct plan plan = {.handler = handler};
-    struct capture cap;
+    struct capture cap = {-1, -1};
     if (!start_blocker(&plan) || !receive_call())
         return 1;
     if (!handler)
