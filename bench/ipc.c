@@ -1,6 +1,7 @@
 /*
  * l4sim IPC entries for l4sim-bench: L4_Call / L4_ReplyWait round trips
- * between the root thread and a server thread of the root space.
+ * between the root thread and a server thread of the root space (or of a
+ * space of its own, on a stack in its window).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -11,6 +12,9 @@
 #include <l4/ipc.h>
 #include <l4/kip.h>
 #include <l4/message.h>
+#include <l4/pagefault.h>
+#include <l4/sigma0.h>
+#include <l4/space.h>
 #include <l4/thread.h>
 #include <l4sim/l4sim.h>
 
@@ -19,7 +23,9 @@
 
 #define STRING_BYTES 4096
 #define SERVER_STACK (256UL << 10)
-#define LABEL_BAD    0xbad /* the server's answer to a message it did not expect */
+#define STACK_LOG2   18          /* SERVER_STACK as an fpage */
+#define STACK_OFFSET (1UL << 20) /* where a window stack lies in the server's window */
+#define LABEL_BAD    0xbad       /* the server's answer to a message it did not expect */
 
 enum ipc_kind {
     KIND_WORDS,  /* n untyped words each way */
@@ -37,6 +43,7 @@ struct ipc_run {
     enum ipc_kind kind;
     int words;         /* KIND_WORDS: untyped words each way */
     int deterministic; /* one simulated CPU (the server's pinning then changes nothing) */
+    int window_stack;  /* the server is a space of its own, on a stack in its window */
     L4_ThreadId_t server;
     L4_Word_t src[__L4_NUM_MRS]; /* what the client loads into MR1.. */
     char *server_stack;          /* SERVER_STACK bytes */
@@ -136,29 +143,90 @@ static int string_op(void *ctx)
     return 0;
 }
 
-/* Create the server in our space, next to us, and send it its start message. */
-static int start_server(struct ipc_run *r)
+/* Create the server in our space, next to us. */
+static int create_local_server(struct ipc_run *r)
 {
     void *kip = L4_GetKernelInterface();
     L4_ThreadId_t me = L4_Myself();
-    /* The root thread is its space's only thread so far: the next number is free. */
-    r->server = L4_GlobalId(L4_ThreadNo(me) + 1, 1);
     L4_Word_t utcb = L4_MyLocalId().raw + L4_UtcbSize(kip);
     if (!L4_ThreadControl(r->server, me, me, me, (void *) utcb)) {
         fprintf(stderr, "l4sim-bench: ThreadControl for the server failed: %s\n",
                 L4_ErrorCode_String(L4_ErrorCode()));
         return -1;
     }
+    return 0;
+}
+
+/*
+ * Create the server as the first thread of a new space, paged by us, with
+ * its stack at *sp in its window (the stack of an MM-paged task).
+ */
+static int create_space_server(struct ipc_run *r, L4_Word_t *sp)
+{
+    L4_ThreadId_t me = L4_Myself();
+    L4_Word_t base, size;
+    if (!L4_ThreadControl(r->server, r->server, me, L4_nilthread, (void *) -1) ||
+        !L4_SpaceControl(r->server, 0, L4_FpageLog2(0x1000, 12), L4_FpageLog2(0x100000, 12),
+                         L4_nilthread, &base) ||
+        !L4_ThreadControl(r->server, r->server, me, me, (void *) 0x100000)) {
+        fprintf(stderr, "l4sim-bench: creating the server in a new space failed: %s\n",
+                L4_ErrorCode_String(L4_ErrorCode()));
+        return -1;
+    }
+    if (l4sim_space_window(r->server, &base, &size) || size < STACK_OFFSET + SERVER_STACK) {
+        fprintf(stderr, "l4sim-bench: the server has no window for its stack\n");
+        return -1;
+    }
+    *sp = base + STACK_OFFSET + SERVER_STACK;
+    return 0;
+}
+
+/* Answer the server's first page fault by mapping all of its window stack. */
+static int map_window_stack(struct ipc_run *r, L4_Word_t sp)
+{
+    L4_Fpage_t pages = L4_Sigma0_GetAny(L4_nilthread, STACK_LOG2, L4_CompleteAddressSpace);
+    if (L4_IsNilFpage(pages)) {
+        fprintf(stderr, "l4sim-bench: sigma0 gave no pages for the server's stack\n");
+        return -1;
+    }
+    memset((void *) L4_Address(pages), 0, SERVER_STACK); /* no host fault in a timed call */
+    L4_MsgTag_t tag = L4_Receive(r->server);
+    if (L4_IpcFailed(tag) || !L4_IsPagefaultTag(tag)) {
+        fprintf(stderr, "l4sim-bench: want the server's first page fault, got tag %#lx\n", tag.raw);
+        return -1;
+    }
+    L4_Set_Rights(&pages, L4_ReadWriteOnly);
+    L4_MapItem_t item = L4_MapItem(pages, sp - SERVER_STACK);
+    L4_Set_MsgTag(bench_tag(0, 2, 0));
+    L4_LoadMRs(1, 2, item.raw);
+    tag = L4_Send(r->server);
+    if (L4_IpcFailed(tag)) {
+        fprintf(stderr, "l4sim-bench: mapping the server's stack failed: %s\n",
+                L4_IpcErrorCode_String(L4_ErrorCode()));
+        return -1;
+    }
+    return 0;
+}
+
+/* Create the server and send it its start message. */
+static int start_server(struct ipc_run *r)
+{
+    L4_ThreadId_t me = L4_Myself();
+    /* The root thread is its space's only thread so far: the next number is free. */
+    r->server = L4_GlobalId(L4_ThreadNo(me) + 1, 1);
+    L4_Word_t sp = (L4_Word_t) r->server_stack + SERVER_STACK;
+    if (r->window_stack ? create_space_server(r, &sp) : create_local_server(r))
+        return -1;
     L4_Set_MsgTag(bench_tag(0, 0, 2)); /* the start message: MR1 = IP, MR2 = SP */
     L4_LoadMR(1, (L4_Word_t) ipc_server);
-    L4_LoadMR(2, (L4_Word_t) r->server_stack + SERVER_STACK);
+    L4_LoadMR(2, sp);
     L4_MsgTag_t tag = L4_Send(r->server);
     if (L4_IpcFailed(tag)) {
         fprintf(stderr, "l4sim-bench: the server's start message failed: %s\n",
                 L4_IpcErrorCode_String(L4_ErrorCode()));
         return -1;
     }
-    return 0;
+    return r->window_stack ? map_window_stack(r, sp) : 0;
 }
 
 /* The root thread's function: the client side of the whole entry. */
@@ -234,6 +302,12 @@ static int string_rt_4k(const struct bench_params *p, struct bench_samples *s)
     return run_system(&r);
 }
 
+static int ipc_rt_wstack(const struct bench_params *p, struct bench_samples *s)
+{
+    struct ipc_run r = {.p = p, .s = s, .kind = KIND_WORDS, .words = 2, .window_stack = 1};
+    return run_system(&r);
+}
+
 static int ipc_rt_det(const struct bench_params *p, struct bench_samples *s)
 {
     struct ipc_run r = {.p = p, .s = s, .kind = KIND_WORDS, .words = 2, .deterministic = 1};
@@ -273,6 +347,8 @@ static const struct bench_entry entries[] = {
     {"ipc_rt_63w", "L4_Call / L4_ReplyWait round trip, 63 untyped words each way", ipc_rt_63w,
      NULL},
     {"string_rt_4k", "L4_Call with one 4 KiB simple string item, empty reply", string_rt_4k, NULL},
+    {"ipc_rt_wstack", "ipc_rt with the server in a space of its own, on a stack in its window",
+     ipc_rt_wstack, NULL},
     {"ipc_rt_det", "ipc_rt in deterministic mode (one simulated CPU, seed 1)", ipc_rt_det, NULL},
     {"det_switches_per_s", "deterministic scheduling decisions per wall-clock second", NULL,
      det_switches_per_s},

@@ -223,6 +223,45 @@ static void pinned_pages_stay_resident_under_memory_pressure(void **state)
     assert_int_equal(run_checked(&cfg, NULL, body_pin, NULL), 0);
 }
 
+/*
+ * A task waiting in the kernel (the agent in its receive) while another
+ * task's memory pressure sends the clock over every frame: its stack pages
+ * are unmapped and paged out under it. Woken, it must fault them back as
+ * user faults and carry on; a fault inside the kernel would end the run.
+ */
+static int body_blocked_stack(void *arg)
+{
+    (void) arg;
+    L4_ThreadId_t t[2] = {h_task(0, agent, NULL), h_task(1, agent, NULL)};
+    L4_Word_t before[4], after[4], r[4];
+    L4_Word_t mine = agent_malloc(t[0], 4096);
+    ask(t[0], A_WRITE, mine, 0xfeed, 0, 0, NULL);
+    ask(t[0], A_STATS, 0, 0, 0, 0, before);
+    L4_Word_t big = agent_malloc(t[1], 2 * SMALL_RAM);
+    ask(t[1], A_FILL, big, 2 * SMALL_RAM, 3, 0, NULL);
+    H_CHECK(stats().page_outs > 0);
+    ask(t[0], A_READ, mine, 0, 0, 0, r);
+    H_EQ(r[0], 0xfeed);
+    ask(t[0], A_STATS, 0, 0, 0, 0, after);
+    H_CHECK(after[3] > before[3] + 1); /* its stack came back through the pager */
+    H_EQ(h_stats().exceptions, 0);
+    H_EQ(ask_mm(t[1], A_FREE, 2 * SMALL_RAM, big, 0, 0, NULL), L4SRV_OK);
+    H_EQ(ask_mm(t[0], A_FREE, 4096, mine, 0, 0, NULL), L4SRV_OK);
+    check_accounting();
+    end_tasks(t, 2);
+    return 0;
+}
+
+static void a_task_waiting_in_the_kernel_survives_its_stack_being_paged_out(void **state)
+{
+    (void) state;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.deterministic = 1;
+    cfg.phys_mem_size = SMALL_RAM;
+    assert_int_equal(run_checked(&cfg, NULL, body_blocked_stack, NULL), 0);
+}
+
 /* ------------------------------------------------------ device memory */
 
 static int body_device(void *arg)
@@ -636,6 +675,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(a_shared_frame_outlives_its_mapper_and_read_only_stays_read_only),
         cmocka_unit_test(touching_twice_the_ram_swaps_and_every_word_comes_back),
         cmocka_unit_test(pinned_pages_stay_resident_under_memory_pressure),
+        cmocka_unit_test(a_task_waiting_in_the_kernel_survives_its_stack_being_paged_out),
         cmocka_unit_test(malloc_priv_maps_the_physical_memory_named_to_privileged_callers_only),
         cmocka_unit_test(bad_requests_get_a_clear_error_and_change_nothing),
         cmocka_unit_test(register_thread_adds_a_thread_with_its_own_stack_to_a_space),

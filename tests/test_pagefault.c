@@ -365,6 +365,71 @@ static void fault_while_composing_a_message_keeps_its_registers(void **state)
     assert_int_equal(h_run(body_composing, NULL), 0);
 }
 
+/* ----------------------------------------- taken back before the retry */
+
+/* Write window + 0x70000, then report the value read back. */
+static void write_and_report(void *kip)
+{
+    (void) kip;
+    L4_Set_ExceptionHandler(h_root());
+    volatile L4_Word_t *p = (volatile L4_Word_t *) (h_window(L4_Myself(), NULL) + 0x70000);
+    *p = 0xabc;
+    L4_Word_t w[1] = {*p};
+    report(1, w);
+    sleep_forever();
+}
+
+/*
+ * The pager maps the page and takes it back at once, before the thread
+ * retries its access: the mapping it got resolved the fault, so the retry
+ * faults again (as on a real kernel) rather than counting as refused.
+ * With one simulated CPU the thread, at a lower priority, cannot run
+ * between the two; free-running it may, and then one fault is enough.
+ */
+static int body_taken_back(void *arg)
+{
+    (void) arg;
+    L4_ThreadId_t t = h_new_space(0, L4_nilthread, NULL);
+    H_CHECK(L4_Set_Priority(t, 50));
+    h_start_sp(t, write_and_report, 0);
+    L4_Word_t addr = h_window(t, NULL) + 0x70000;
+    L4_Word_t page = h_sigma0_page();
+    struct h_fault f;
+    if (!h_expect_pagefault(t, &f))
+        return 1;
+    H_EQ(f.addr, addr);
+    H_EQ(f.access, L4_Writable);
+    h_reply_map(t, page, L4_ReadWriteOnly, addr);
+    L4_UnmapFpage(L4_FpageAddRights(L4_FpageLog2(page, 12), L4_FullyAccessible));
+    L4_MsgTag_t tag = h_receive_fault(t, &f);
+    unsigned faults = 1;
+    if (h_is_pagefault(tag)) {
+        faults++;
+        H_EQ(f.addr, addr);
+        H_EQ(f.access, L4_Writable);
+        h_reply_map(t, page, L4_ReadWriteOnly, addr);
+        tag = h_receive_fault(t, &f);
+    }
+    H_CHECK(!h_is_exception(tag));
+    if (!L4_IpcFailed(tag) && L4_Label(tag) == 0x77 && L4_UntypedWords(tag) == 1) {
+        L4_Word_t v;
+        L4_StoreMR(1, &v);
+        H_EQ(v, 0xabc);
+    } else {
+        h_fail_at(__FILE__, __LINE__, "want the report, got tag 0x%lx", tag.raw);
+    }
+    if (h_stats().sched_decisions)
+        H_EQ(faults, 2);
+    H_EQ(h_stats().exceptions, 0);
+    return 0;
+}
+
+static void page_taken_back_before_the_retry_faults_again(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run(body_taken_back, NULL), 0);
+}
+
 /* ------------------------------------------------------- dead pagers */
 
 static volatile L4_Word_t pager_saw_addr;
@@ -749,6 +814,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(instruction_fetch_faults_with_the_execute_bit),
         cmocka_unit_test(fault_of_a_thread_in_the_pagers_own_space),
         cmocka_unit_test(fault_while_composing_a_message_keeps_its_registers),
+        cmocka_unit_test(page_taken_back_before_the_retry_faults_again),
         cmocka_unit_test(pager_deleted_while_the_fault_waits_halts_the_thread),
         cmocka_unit_test(pager_deleted_while_the_fault_waits_raises_an_exception),
         cmocka_unit_test(pager_that_never_existed_raises_an_exception),

@@ -1,7 +1,8 @@
 /*
  * Entering and leaving user code on x86-64: switch to the user's stack,
  * call its entry, and come back to the host stack either when it returns
- * or when the kernel abandons it (kill, restart).
+ * or when the kernel abandons it (kill, restart); and running a system
+ * call's kernel part on the host stack for a caller on a window stack.
  */
     .text
 
@@ -49,5 +50,43 @@ arch_user_leave:
     ret
     .cfi_endproc
     .size arch_user_enter, .-arch_user_enter
+
+/*
+ * word_t arch_kernel_call(struct sysargs *a, void *stack, kernel_part fn,
+ *                         volatile int *on_host_stack)
+ *
+ * Call fn(a) on `stack` and return its result here. The only accesses to
+ * the caller's stack are the two pushes before the flag is set and the pops
+ * after it is cleared, so the flag is 1 exactly while the code running is
+ * not on the caller's stack. The frame is a normal %rbp frame, so
+ * debuggers and unwinders walk from the kernel part into the caller.
+ */
+    .globl arch_kernel_call
+    .hidden arch_kernel_call
+    .type arch_kernel_call, @function
+arch_kernel_call:
+    .cfi_startproc
+    pushq %rbp
+    .cfi_def_cfa_offset 16
+    .cfi_offset %rbp, -16
+    movq %rsp, %rbp
+    .cfi_def_cfa_register %rbp
+    pushq %rbx
+    .cfi_offset %rbx, -24
+    movq %rcx, %rbx
+    movl $1, (%rbx)
+    andq $-16, %rsi
+    movq %rsi, %rsp
+    callq *%rdx              /* a is still in %rdi */
+    leaq -8(%rbp), %rsp
+    movl $0, (%rbx)
+    popq %rbx
+    .cfi_restore %rbx
+    popq %rbp
+    .cfi_def_cfa %rsp, 8
+    .cfi_restore %rbp
+    ret
+    .cfi_endproc
+    .size arch_kernel_call, .-arch_kernel_call
 
     .section .note.GNU-stack,"",@progbits

@@ -68,14 +68,18 @@ static void resume(struct tcb *t)
     sched_wake(t);
 }
 
-KERNEL_API word_t l4sim_sys_exchange_registers(word_t dest, word_t control, word_t sp, word_t ip,
-                                               word_t flags, word_t user_handle, word_t pager,
-                                               word_t *old_control, word_t *old_sp, word_t *old_ip,
-                                               word_t *old_flags, word_t *old_user_handle,
-                                               word_t *old_pager)
+/*
+ * in: dest, control, sp, ip, flags, user handle, pager. out: the old
+ * control, sp, ip, flags, user handle and pager.
+ */
+static word_t exchange_registers_part(struct sysargs *a)
 {
-    (void) flags;
-    *old_control = *old_sp = *old_ip = *old_flags = *old_user_handle = *old_pager = 0;
+    word_t dest = a->in[0], control = a->in[1], sp = a->in[2], ip = a->in[3];
+    word_t user_handle = a->in[5], pager = a->in[6];
+    word_t *old_control = &a->out[0], *old_sp = &a->out[1], *old_ip = &a->out[2];
+    word_t *old_user_handle = &a->out[4], *old_pager = &a->out[5];
+    for (unsigned i = 0; i < 6; i++)
+        a->out[i] = 0;
     struct tcb *self = kernel_enter();
     if (!self)
         return ID_NIL;
@@ -138,10 +142,36 @@ KERNEL_API word_t l4sim_sys_exchange_registers(word_t dest, word_t control, word
     return result;
 }
 
-KERNEL_API word_t l4sim_sys_schedule(word_t dest, word_t time_control, word_t processor_control,
-                                     word_t prio_control, word_t preemption_control,
-                                     word_t *old_time_control)
+KERNEL_API word_t l4sim_sys_exchange_registers(word_t dest, word_t control, word_t sp, word_t ip,
+                                               word_t flags, word_t user_handle, word_t pager,
+                                               word_t *old_control, word_t *old_sp, word_t *old_ip,
+                                               word_t *old_flags, word_t *old_user_handle,
+                                               word_t *old_pager)
 {
+    struct sysargs *a = &sysargs;
+    a->in[0] = dest;
+    a->in[1] = control;
+    a->in[2] = sp;
+    a->in[3] = ip;
+    a->in[4] = flags; /* flags have no meaning here */
+    a->in[5] = user_handle;
+    a->in[6] = pager;
+    word_t result = kernel_call(exchange_registers_part, a);
+    *old_control = a->out[0];
+    *old_sp = a->out[1];
+    *old_ip = a->out[2];
+    *old_flags = a->out[3];
+    *old_user_handle = a->out[4];
+    *old_pager = a->out[5];
+    return result;
+}
+
+/* in: dest, time, processor, priority and preemption control. out: the old time control. */
+static word_t schedule_part(struct sysargs *a)
+{
+    word_t dest = a->in[0], time_control = a->in[1], processor_control = a->in[2];
+    word_t prio_control = a->in[3], preemption_control = a->in[4];
+    word_t *old_time_control = &a->out[0];
     *old_time_control = 0;
     struct tcb *self = kernel_enter();
     if (!self)
@@ -178,12 +208,34 @@ KERNEL_API word_t l4sim_sys_schedule(word_t dest, word_t time_control, word_t pr
     return result;
 }
 
-/* One host CPU scheduler decides; donating the slice is a plain yield. */
-KERNEL_API void l4sim_sys_thread_switch(word_t dest)
+KERNEL_API word_t l4sim_sys_schedule(word_t dest, word_t time_control, word_t processor_control,
+                                     word_t prio_control, word_t preemption_control,
+                                     word_t *old_time_control)
 {
-    (void) dest;
+    struct sysargs *a = &sysargs;
+    a->in[0] = dest;
+    a->in[1] = time_control;
+    a->in[2] = processor_control;
+    a->in[3] = prio_control;
+    a->in[4] = preemption_control;
+    word_t result = kernel_call(schedule_part, a);
+    *old_time_control = a->out[0];
+    return result;
+}
+
+/* One host CPU scheduler decides; donating the slice is a plain yield. */
+static word_t thread_switch_part(struct sysargs *a)
+{
+    (void) a;
     struct tcb *self = kernel_enter();
     sched_yield_cpu();
     if (self)
         kernel_exit(self);
+    return 0;
+}
+
+KERNEL_API void l4sim_sys_thread_switch(word_t dest)
+{
+    (void) dest;
+    kernel_call(thread_switch_part, &sysargs);
 }

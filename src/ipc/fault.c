@@ -140,9 +140,20 @@ static bool pagefault_ipc(struct tcb *self, word_t addr, word_t ip, unsigned acc
         restore_regs(u, &saved);
         return false; /* as if the pager had answered without a mapping */
     }
+    /*
+     * Resolved means the reply mapped the page with the rights, or they
+     * are there anyway. Whether they still are when the access is retried
+     * is another matter: a page taken away meanwhile (another thread of
+     * the pager unmapping it, say) faults again, as on a real kernel,
+     * instead of counting as refused.
+     */
+    self->fault_page = addr & ~(PAGE_SIZE - 1);
+    self->fault_rights = 0;
     word_t from;
     word_t tag = ipc_do(self, pager, pager, timeouts, &from);
-    bool ok = !(tag & TAG_ERROR_FLAG) && (mem_rights_at(self->space, addr) & access) == access;
+    unsigned got = self->fault_rights | mem_rights_at(self->space, addr);
+    self->fault_page = 0;
+    bool ok = !(tag & TAG_ERROR_FLAG) && (got & access) == access;
     restore_regs(u, &saved);
     return ok;
 }

@@ -615,17 +615,29 @@ KERNEL_API int l4sim_faults_check(const char *spec, char *err, size_t err_size)
     return rc;
 }
 
-/* Servers ask for their points here; not a kernel entry, so no scheduling point. */
+/* in: the point, the partner. Not a kernel entry, so no scheduling point. */
+static word_t fault_query_part(struct sysargs *a)
+{
+    struct fault_site site = {current_tcb, a->in[1], 0, false};
+    return fault_fires((enum fault_point) a->in[0], &site, NULL, NULL);
+}
+
+/*
+ * Servers ask for their points here. The name is looked up as user code;
+ * the point is decided off the caller's stack (kernel_call), as it takes
+ * the fault lock, which the page-fault path needs too.
+ */
 KERNEL_API int l4sim_sys_fault_query(const char *point, unsigned long partner)
 {
-    struct tcb *self = current_tcb;
-    if (!faults_armed || !self || !point)
+    if (!faults_armed || !current_tcb || !point)
         return 0;
     for (unsigned p = FP_FIRST_SERVER_POINT; p < FP_COUNT; p++) {
         if (strcmp(points[p].name, point) != 0)
             continue;
-        struct fault_site site = {self, partner, 0, false};
-        return fault_fires((enum fault_point) p, &site, NULL, NULL);
+        struct sysargs *a = &sysargs;
+        a->in[0] = p;
+        a->in[1] = partner;
+        return (int) kernel_call(fault_query_part, a);
     }
     return 0;
 }

@@ -199,6 +199,16 @@ struct tcb {
     struct tcb *reaper;      /* the thread joining us, woken when we exit */
     bool self_deleted;
 
+    /* 1 while a system call made on a window stack runs on the host stack
+     * (set and cleared by arch_kernel_call; read by the kick handler). */
+    volatile int on_host_stack;
+
+    /* A page fault this thread is waiting on (fault.c): the page, and the
+     * rights the reply's map items gave it there (message.c, while the
+     * pager copies the reply in). Handed over by the IPC itself. */
+    word_t fault_page;
+    unsigned fault_rights;
+
     /* Alternate signal stack for the page-fault handler. */
     void *altstack;
     void *host_stack_lo; /* lowest address of the host (pthread) stack */
@@ -374,6 +384,35 @@ bool ipc_is_sending(struct tcb *t);
 /* Entering and leaving the kernel on the calling thread. */
 struct tcb *kernel_enter(void);
 void kernel_exit(struct tcb *self);
+
+/*
+ * The kernel never runs on a stack in a window: a pager may take such a
+ * page away at any moment, and the kernel cannot fault. So each system
+ * call's entry function is user code that puts its arguments in the
+ * calling thread's sysargs (host memory, never the caller's stack), runs
+ * the call's kernel part with kernel_call, and copies the results out
+ * again as user code, where a missing stack page is an ordinary user page
+ * fault. Called on a window stack, kernel_call runs the kernel part on the
+ * thread's host stack; anywhere else it just calls it.
+ */
+struct sysargs {
+    word_t in[7];
+    word_t out[6];
+};
+typedef word_t (*kernel_part)(struct sysargs *a);
+extern __thread struct sysargs sysargs __attribute__((tls_model("initial-exec")));
+word_t kernel_call_on_host_stack(struct tcb *t, kernel_part fn, struct sysargs *a);
+
+static inline word_t kernel_call(kernel_part fn, struct sysargs *a)
+{
+    struct tcb *t = current_tcb;
+    word_t sp;
+    __asm__("mov %%rsp, %0" : "=r"(sp));
+    if (t && t->space && sp - t->space->win_base < t->space->win_size)
+        return kernel_call_on_host_stack(t, fn, a);
+    return fn(a);
+}
+
 /* Leave user code for good: jumps back to the thread's host entry. Not
  * declared noreturn for the reason given at arch_user_leave. */
 void thread_abandon_user_jump(struct tcb *self);
@@ -440,6 +479,10 @@ void fault_thread_exit(struct tcb *t);
  * host stack pointer in *saved. Returns 0 when ip returns, or the value
  * given to arch_user_leave(saved, value) by code running inside it. */
 int arch_user_enter(word_t ip, word_t sp, word_t arg, void **saved);
+/* arch: call fn(a) on stack `stack` and come back to this one, with
+ * *on_host_stack 1 exactly while away (see kernel_call). */
+word_t arch_kernel_call(struct sysargs *a, void *stack, kernel_part fn,
+                        volatile int *on_host_stack);
 /* Does not return. Deliberately not declared _Noreturn: AddressSanitizer
  * would then try to clean the stack it believes we are on, which is the
  * wrong one here; thread.c forgets abandoned frames itself. */

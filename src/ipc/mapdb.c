@@ -248,7 +248,8 @@ static long runs_in_source(struct space *from, word_t src, word_t pages, unsigne
 }
 
 enum mem_error mem_map_fpage(struct space *from, word_t snd_fpage, word_t snd_base,
-                             struct space *to, word_t rcv_window, bool grant, bool *mapped_any)
+                             struct space *to, word_t rcv_window, bool grant, word_t watch,
+                             unsigned *watched, bool *mapped_any)
 {
     *mapped_any = false;
     unsigned rights = snd_fpage & RIGHTS_ALL;
@@ -288,12 +289,17 @@ enum mem_error mem_map_fpage(struct space *from, word_t snd_fpage, word_t snd_ba
         if (!sp || !(sp->rights & rights))
             continue;
         struct mapping *old = to->pt[page_index(to, dv)];
-        if (old == sp)
+        if (old == sp) {
+            if (dv == watch)
+                *watched |= sp->rights;
             continue; /* a page mapped onto itself */
+        }
         unsigned r_new = sp->rights & rights;
         if (old && old->parent == sp && !grant) {
             /* The same page again: rights may only add up to the mapper's. */
             rights_set(old, old->rights | r_new);
+            if (dv == watch)
+                *watched |= old->rights;
             *mapped_any = true;
             continue;
         }
@@ -323,6 +329,8 @@ enum mem_error mem_map_fpage(struct space *from, word_t snd_fpage, word_t snd_ba
             child_link(sp, m);
         }
         pt_set(to, dv, m);
+        if (dv == watch)
+            *watched |= m->rights;
         *mapped_any = true;
     }
     mapping_sync_host();

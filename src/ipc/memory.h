@@ -69,10 +69,12 @@ word_t sigma0_find_free(unsigned size_log2);
  * Map or grant the pages of snd_fpage (in `from`) into the receive window
  * of `to`, following X.2 placement with snd_base. Pages `from` lacks are
  * skipped; rights are intersected. *mapped_any tells whether anything
- * changed in `to`.
+ * changed in `to`. If the page at `watch` (0: none) is among those placed,
+ * the rights `to` then has there are added to *watched.
  */
 enum mem_error mem_map_fpage(struct space *from, word_t snd_fpage, word_t snd_base,
-                             struct space *to, word_t rcv_window, bool grant, bool *mapped_any);
+                             struct space *to, word_t rcv_window, bool grant, word_t watch,
+                             unsigned *watched, bool *mapped_any);
 
 /* Revoke rights of an fpage of `s` from every space it reached; with own,
  * from `s` too. Returns the accessed rights of the affected mappings. */

@@ -188,8 +188,8 @@ static bool map_item(struct tcb *from, struct tcb *to, word_t item, word_t fpage
     if (!rcv_window)
         return false;
     bool grant = ITEM_TYPE(item) == ITEM_GRANT, mapped;
-    enum mem_error e =
-        mem_map_fpage(from->space, fpage, item & ~0x3ffUL, to->space, rcv_window, grant, &mapped);
+    enum mem_error e = mem_map_fpage(from->space, fpage, item & ~0x3ffUL, to->space, rcv_window,
+                                     grant, to->fault_page, &to->fault_rights, &mapped);
     if (e != MEM_OK) {
         trace_event(TR_NOTE, to->id, from->id, 0,
                     e == MEM_OUTSIDE      ? "map refused: target outside the receiver's window"

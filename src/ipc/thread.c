@@ -18,6 +18,10 @@
 #include <valgrind/valgrind.h>
 #define HAVE_VALGRIND_H 1
 #endif
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define HAVE_MEMCHECK_H 1
+#endif
 #endif
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -40,36 +44,10 @@ static unsigned window_stack_register(struct tcb *self, word_t sp);
 
 /* ------------------------------------------------------ kernel entry/exit */
 
-/*
- * The kernel runs on its caller's stack. When that stack is in the
- * caller's window, its pages come from a pager on first touch, and a touch
- * inside the kernel could not be served (the kernel cannot fault). So the
- * pages the kernel may need below the caller's SP are written here, while
- * the thread still counts as in user mode: an unmapped one faults to the
- * pager like any user access, and a guard page reports a stack overflow.
- */
-#if defined(__SANITIZE_ADDRESS__)
-#define KERNEL_STACK_RESERVE (64 * 1024UL) /* sanitizer frames are several times larger */
-#else
-#define KERNEL_STACK_RESERVE (12 * 1024UL)
-#endif
-
-static void kernel_stack_probe(struct tcb *t)
-{
-    word_t sp = (word_t) __builtin_frame_address(0);
-    if (!t->space || sp < KERNEL_STACK_RESERVE ||
-        !window_contains(t->space, sp - KERNEL_STACK_RESERVE, KERNEL_STACK_RESERVE))
-        return; /* a host stack: the host maps it */
-    for (word_t page = (sp & ~(PAGE_SIZE - 1)) - PAGE_SIZE; page >= sp - KERNEL_STACK_RESERVE;
-         page -= PAGE_SIZE)
-        *(volatile char *) page = 0; /* below SP: nothing lives there */
-}
-
 struct tcb *kernel_enter(void)
 {
     struct tcb *t = current_tcb;
     if (t) {
-        kernel_stack_probe(t);
         atomic_store_explicit(&t->run, RUN_KERNEL, memory_order_seq_cst);
         if (sched_deterministic())
             sched_det_kernel_entry(t); /* every kernel entry is a scheduling point */
@@ -77,6 +55,27 @@ struct tcb *kernel_enter(void)
             thread_crash(t);
     }
     return t;
+}
+
+/*
+ * A caller on a window stack (see kernel_call): its kernel part runs on the
+ * thread's host stack, below the frame arch_user_enter saved when the user
+ * code started. Nothing lives there while user code runs, and the kernel
+ * part, its waits included, is over before user code runs again. The gap
+ * keeps clear of that frame, red zone and all.
+ */
+#define HOST_STACK_GAP 256
+
+word_t kernel_call_on_host_stack(struct tcb *t, kernel_part fn, struct sysargs *a)
+{
+    char *stack = (char *) t->user_frame_sp - HOST_STACK_GAP;
+#ifdef HAVE_MEMCHECK_H
+    /* Valgrind folds the switch to this stack and the call's push into one
+     * SP change, which it takes for a stack switch and so leaves the return
+     * address slot as the last return left it: inaccessible. */
+    VALGRIND_MAKE_MEM_UNDEFINED(stack - 64, 64);
+#endif
+    return arch_kernel_call(a, stack, fn, &t->on_host_stack);
 }
 
 /* Wait while halted; on return the thread may run user code again. */
@@ -146,6 +145,11 @@ static void kick_handler(int sig, siginfo_t *info, void *ucontext)
     if (atomic_load_explicit(&self->kill_requested, memory_order_acquire))
         thread_abandon_user(self);
     if (!atomic_load_explicit(&self->halt_requested, memory_order_acquire))
+        return;
+    /* Just before or after a system call's kernel part on the host stack:
+     * that SP and IP are no user state to halt with. The halter kicks
+     * again until the thread is in the kernel or back in user code. */
+    if (self->on_host_stack)
         return;
     ucontext_t *uc = ucontext;
     self->user_ip = (word_t) uc->uc_mcontext.gregs[REG_RIP];
@@ -251,6 +255,7 @@ static void thread_body(struct tcb *self)
         int how = arch_user_enter(ip, sp, (word_t) kernel.kip, &self->user_frame_sp);
         atomic_store_explicit(&self->run, RUN_KERNEL, memory_order_seq_cst);
         stack_deregister(window_stack);
+        self->on_host_stack = 0; /* we may have left a system call's kernel part by a jump */
         if (how != 0) {
             forget_abandoned_frames(self);
             unblock_kernel_signals(); /* we may have left user code from inside a handler */

@@ -284,13 +284,15 @@ bool window_is_guard(struct space *s, word_t addr)
     return hit;
 }
 
-KERNEL_API L4_Word_t l4sim_window_stack(L4_ThreadId_t thread, L4_Word_t lo, L4_Word_t hi)
+/* in: thread, lo, hi. Off the caller's stack (kernel_call): it takes mem.lock. */
+static word_t window_stack_part(struct sysargs *a)
 {
     struct tcb *self = current_tcb;
-    struct tcb *t = kernel.booted ? tcb_lookup(self, thread.raw) : NULL;
+    struct tcb *t = kernel.booted ? tcb_lookup(self, a->in[0]) : NULL;
     if (!t || !self || (t->space != self->space && self->space != kernel.root_space))
         return 0;
     struct space *s = t->space;
+    word_t lo = a->in[1], hi = a->in[2];
     if ((lo | hi) & (PAGE_SIZE - 1) || lo >= hi || lo < PAGE_SIZE ||
         !window_contains(s, lo - PAGE_SIZE, hi - lo + PAGE_SIZE))
         return 0;
@@ -300,4 +302,13 @@ KERNEL_API L4_Word_t l4sim_window_stack(L4_ThreadId_t thread, L4_Word_t lo, L4_W
         s->guards[s->guard_count++] = lo - PAGE_SIZE;
     klock_release(&mem.lock);
     return full ? 0 : hi;
+}
+
+KERNEL_API L4_Word_t l4sim_window_stack(L4_ThreadId_t thread, L4_Word_t lo, L4_Word_t hi)
+{
+    struct sysargs *a = &sysargs;
+    a->in[0] = thread.raw;
+    a->in[1] = lo;
+    a->in[2] = hi;
+    return kernel_call(window_stack_part, a);
 }
