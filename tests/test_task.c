@@ -106,6 +106,18 @@ static void heap_toucher(void **state)
     assert_int_equal(h_run_system(&images, body_heap, NULL), 0);
 }
 
+/* More heap than RAM: the region mapper's anonymous pages go out and come back. */
+static void heap_under_memory_pressure(void **state)
+{
+    (void) state;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.phys_mem_size = 4UL << 20;
+    struct l4srv_options opt = images;
+    opt.swap_slots = 4096;
+    assert_int_equal(h_run_system_config(&cfg, &opt, body_heap, NULL), 0);
+}
+
 static int body_threads(void *arg)
 {
     (void) arg;
@@ -119,6 +131,24 @@ static void threads_program(void **state)
 {
     (void) state;
     assert_int_equal(h_run_system(&images, body_threads, NULL), 0);
+}
+
+static int body_fork(void *arg)
+{
+    (void) arg;
+    struct mm_stats before;
+    H_EQ(mm_stats(&before), L4SRV_OK);
+    L4_Word_t status = 99;
+    H_EQ(run_program("/modules/fork", "fork", 0, &status), TASK_EXITED);
+    H_EQ(status, 0);
+    frames_balanced(&before);
+    return 0;
+}
+
+static void fork_program(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run_system(&images, body_fork, NULL), 0);
 }
 
 /* -------------------------------------------------------------- crashes */
@@ -453,7 +483,9 @@ int main(void)
         cmocka_unit_test(hello_on_demand),
         cmocka_unit_test(hello_eager),
         cmocka_unit_test(heap_toucher),
+        cmocka_unit_test(heap_under_memory_pressure),
         cmocka_unit_test(threads_program),
+        cmocka_unit_test(fork_program),
         cmocka_unit_test(crashes),
         cmocka_unit_test(refusals),
         cmocka_unit_test(malformed_requests),
