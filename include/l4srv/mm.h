@@ -111,8 +111,7 @@ L4SRV_API int mm_page_fill(L4_Word_t address, L4_Word_t rights, const void *data
  * rights are replaced (a copy-on-write frame it shares stays with the other
  * holders). A forked region mapper rebases relocated words this way.
  */
-L4SRV_API int mm_page_refill(L4_Word_t address, L4_Word_t rights, const void *data,
-                             L4_Word_t size);
+L4SRV_API int mm_page_refill(L4_Word_t address, L4_Word_t rights, const void *data, L4_Word_t size);
 /* Return exactly what one mm_malloc, mm_malloc_at or mm_malloc_priv gave. */
 L4SRV_API int mm_free(L4_Word_t size, L4_Word_t location);
 

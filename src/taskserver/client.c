@@ -14,12 +14,11 @@ L4_ThreadId_t task_server(void)
     return l4srv_id(L4SRV_TASK);
 }
 
-/* A request of words only; the reply's first words go to out (up to n). */
-static int call(L4_Word_t label, unsigned u, const L4_Word_t *w, L4_Word_t *out, unsigned n)
+/* Send rq to the task server; the reply's first n words go to out. */
+static int send(const struct client_msg *rq, L4_Word_t *out, unsigned n)
 {
-    struct client_msg rq = {.label = label, .u = u}, rp;
-    memcpy(rq.w, w, u * sizeof(L4_Word_t));
-    int err = client_call(task_server(), &rq, &rp, NULL, 0);
+    struct client_msg rp;
+    int err = client_call(task_server(), rq, &rp, NULL, 0);
     if (err)
         return err;
     if (rp.u < n)
@@ -27,6 +26,14 @@ static int call(L4_Word_t label, unsigned u, const L4_Word_t *w, L4_Word_t *out,
     if (n)
         memcpy(out, rp.w, n * sizeof(L4_Word_t));
     return L4SRV_OK;
+}
+
+/* A request of words only. */
+static int call(L4_Word_t label, unsigned u, const L4_Word_t *w, L4_Word_t *out, unsigned n)
+{
+    struct client_msg rq = {.label = label, .u = u};
+    memcpy(rq.w, w, u * sizeof(L4_Word_t));
+    return send(&rq, out, n);
 }
 
 /* Requests that name a program: "path\0cmdline" as one string. */
@@ -45,15 +52,7 @@ static int call_path(L4_Word_t label, L4_Word_t word, const char *path, const ch
     memcpy(buf + plen + 1, cmdline ? cmdline : "", clen);
     struct client_msg rq = {
         .label = label, .u = 1, .w = {word}, .str = buf, .len = plen + 1 + clen};
-    struct client_msg rp;
-    int err = client_call(task_server(), &rq, &rp, NULL, 0);
-    if (err)
-        return err;
-    if (rp.u < n)
-        return L4SRV_ERR_GENERIC;
-    if (n)
-        memcpy(out, rp.w, n * sizeof(L4_Word_t));
-    return L4SRV_OK;
+    return send(&rq, out, n);
 }
 
 int task_new(const char *path, const char *cmdline, L4_Word_t flags, L4_ThreadId_t *task,

@@ -47,7 +47,6 @@ struct rm_state {
     L4_Word_t base, size;                    /* the window */
     struct elf_image *image;                 /* the program (a reference owned by the task) */
     L4_Word_t image_base;                    /* where the image's offset 0 lies */
-    L4_Word_t flags;                         /* TASK_NEW flags */
     L4_ThreadId_t threads[TASK_MAX_THREADS]; /* the threads it pages */
     unsigned nregions;
     struct rm_region regions[RM_MAX_REGIONS];    /* sorted by start, never overlapping */
