@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ns.h"
+#include "path.h"
 
 static int by_name(const void *a, const void *b)
 {
@@ -23,7 +24,7 @@ static int by_name(const void *a, const void *b)
 static int is_module(int dirfd, const char *name)
 {
     struct stat st;
-    return ns_valid_name(name, strlen(name)) &&
+    return path_valid_name(name, strlen(name)) &&
            fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
 }
 

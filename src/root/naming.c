@@ -14,6 +14,7 @@
 #include <l4srv/naming.h>
 
 #include "ns.h"
+#include "path.h"
 #include "root.h"
 
 struct ns_node ns_nodes[NS_MAX_NODES];
@@ -38,15 +39,6 @@ int ns_slot(L4_Word_t handle)
     if (slot >= NS_MAX_NODES || !ns_nodes[slot].used || ns_handle((int) slot) != handle)
         return -1;
     return (int) slot;
-}
-
-int ns_valid_name(const char *name, size_t len)
-{
-    if (len == 0 || len > NAMING_NAME_MAX)
-        return 0;
-    if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
-        return 0;
-    return memchr(name, '/', len) == NULL && memchr(name, 0, len) == NULL;
 }
 
 int ns_child(int dir, const char *name, size_t len)
@@ -96,38 +88,9 @@ static void ns_free(int slot)
 
 /* --------------------------------------------------------------- resolve */
 
-/* The length of the component starting at path[i] (the buffer holds no NUL). */
-static size_t component(const char *path, size_t i, size_t len)
-{
-    size_t n = 0;
-    while (i + n < len && path[i + n] != '/')
-        n++;
-    return n;
-}
-
-/*
- * Every component of path is a valid name: so "", "//", "a/", "." and
- * ".." never get as far as the walk, wherever they are.
- */
-static int path_ok(const char *path, size_t len)
-{
-    size_t i = path[0] == '/' ? 1 : 0;
-    if (len == 0 || len > NAMING_PATH_MAX || memchr(path, 0, len))
-        return 0;
-    if (i == len)
-        return 1; /* "/" */
-    while (i <= len) {
-        size_t n = component(path, i, len);
-        if (!ns_valid_name(path + i, n))
-            return 0;
-        i += n + 1;
-    }
-    return 1;
-}
-
 static int resolve(const char *path, size_t len, L4_Word_t dir, struct naming_result *r)
 {
-    if (!path_ok(path, len))
+    if (!path_valid(path, len))
         return L4SRV_ERR_INVALID_PATH;
     size_t i = 0;
     int cur;
@@ -148,7 +111,7 @@ static int resolve(const char *path, size_t len, L4_Word_t dir, struct naming_re
     while (i < len && ns_nodes[cur].kind != NS_BOUND) {
         if (ns_nodes[cur].type != NAMING_DIRECTORY)
             return L4SRV_ERR_INVALID_PATH;
-        size_t n = component(path, i, len);
+        size_t n = path_component(path, i, len);
         if ((cur = ns_child(cur, path + i, n)) < 0)
             return L4SRV_ERR_NON_EXISTENT;
         r->parts++;
@@ -188,7 +151,7 @@ static int mk_object(const struct srv_req *rq, const char *buf, L4_Word_t *handl
     int dir = ns_slot(rq->w[0]);
     if (type == 0 || type >= NAMING_TYPE_COUNT)
         return L4SRV_ERR_INVALID_ARG;
-    if (!ns_valid_name(buf, rq->len))
+    if (!path_valid_name(buf, rq->len))
         return L4SRV_ERR_INVALID_PATH;
     if (dir < 0)
         return L4SRV_ERR_NON_EXISTENT;
@@ -298,14 +261,16 @@ static int add_dir(int parent, const char *name, unsigned creatable)
     return slot;
 }
 
-/* The root namespace of seed 001, plus /dev for devices and /stats for generated files. */
+/*
+ * The root namespace of seed 001, plus /dev for devices and /stats for
+ * generated files. /tasks is the task server's: it mounts it at boot.
+ */
 static void build_namespace(const struct l4srv_options *opt)
 {
     int root = ns_add(-1, "", 0, NAMING_DIRECTORY, NS_DIR);
     ns_nodes[root].creatable = ANY_TYPE;
     modules_load(add_dir(root, "modules", 0), opt->modules_dir);
     add_dir(root, "services", BIT(NAMING_SERVICE));
-    add_dir(root, "tasks", BIT(NAMING_TASK));
     add_dir(root, "logs", BIT(NAMING_FILE));
     add_dir(root, "dev", BIT(NAMING_DEVICE));
     /* Devices under /stats are how other servers add generated files (docs/design.md). */

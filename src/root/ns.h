@@ -60,8 +60,6 @@ L4_Word_t ns_handle(int slot);
 int ns_add(int parent, const char *name, size_t len, L4_Word_t type, enum ns_kind kind);
 /* The child of dir called name, or -1. */
 int ns_child(int dir, const char *name, size_t len);
-/* A valid single component: not empty, ".", ".." or too long, no '/' or NUL. */
-int ns_valid_name(const char *name, size_t len);
 
 /* Parts of the server (files.c, modules.c, stats.c). */
 void files_serve(const struct srv_req *rq, const char *buf);
