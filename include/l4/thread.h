@@ -384,20 +384,22 @@ L4_INLINE L4_Word_t L4_DeassociateInterrupt(L4_ThreadId_t InterruptThread)
 /*
  * l4sim extension, not X.2: a thread's counters (privileged, like
  * ThreadControl): CPU time in µs (virtual in deterministic mode), messages
- * sent and received, page faults. Returns 0 on error (see L4_ErrorCode).
+ * sent and received, page faults, and its priority (which X.2 lets a
+ * scheduler set but not read). Returns 0 on error (see L4_ErrorCode).
  */
 typedef struct {
-    L4_Word_t cpu_us, ipc_sent, ipc_received, page_faults;
+    L4_Word_t cpu_us, ipc_sent, ipc_received, page_faults, priority;
 } L4_ThreadStats_t;
 
 L4_INLINE L4_Word_t L4_ThreadStats(L4_ThreadId_t t, L4_ThreadStats_t *out)
 {
-    L4_Word_t w[4] = {0, 0, 0, 0};
+    L4_Word_t w[5] = {0, 0, 0, 0, 0};
     L4_Word_t ok = l4sim_sys_thread_stats(t.raw, w);
     out->cpu_us = w[0];
     out->ipc_sent = w[1];
     out->ipc_received = w[2];
     out->page_faults = w[3];
+    out->priority = w[4];
     return ok;
 }
 
