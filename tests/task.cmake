@@ -9,3 +9,11 @@ add_dependencies(test_task hello heap fork crash threads)
 # first stack page fault, the misaligned-stack problem of docs/design.md
 # (open problems). The plain and ASan+UBSan passes run it.
 set_tests_properties(test_task PROPERTIES LABELS no-valgrind)
+
+# Seed 001's task objects (/tasks) and the generated files of /stats/tasks.
+l4sim_test(test_task_objects ${CMAKE_CURRENT_SOURCE_DIR}/test_task_objects.c
+           ${CMAKE_CURRENT_SOURCE_DIR}/naming_util.c)
+target_link_libraries(test_task_objects PRIVATE l4sim_test_harness)
+target_compile_definitions(test_task_objects PRIVATE L4SIM_IMAGES_DIR="${L4RT_IMAGES_DIR}")
+add_dependencies(test_task_objects hello crash whoami)
+set_tests_properties(test_task_objects PROPERTIES LABELS no-valgrind)

@@ -11,6 +11,8 @@
 #ifndef L4SRV_TASK_H
 #define L4SRV_TASK_H
 
+#include <stddef.h>
+
 #include <l4/types.h>
 #include <l4srv/errors.h>
 #include <l4srv/export.h>
@@ -35,7 +37,7 @@ enum task_label {
     TASK_INFO,                 /* MR1 task -> struct task_info in MR1.. */
     /* Seed 001's task objects (handles from mk_object in /tasks). */
     TASK_OBJ_START = 0x5420, /* MR1 handle, string "path\0cmdline" */
-    TASK_OBJ_GETCMDLINE,     /* -> string: the caller's own command line */
+    TASK_OBJ_GETCMDLINE,     /* -> MR1 length, string: the caller's own command line */
     TASK_OBJ_STATE,          /* MR1 handle -> MR1 enum task_state */
     TASK_OBJ_EXISTS,         /* MR1 handle -> MR1 TASK_EXISTS or TASK_NONEXISTANT */
     TASK_OBJ_TID_TO_HANDLE,  /* MR1 thread -> MR1 handle */
@@ -111,6 +113,26 @@ L4SRV_API int task_set_preemption_delay(L4_ThreadId_t thread, L4_Word_t us);
 L4SRV_API int task_ping(L4_ThreadId_t task, L4_Word_t timeout_ms);
 L4SRV_API int task_wait(L4_ThreadId_t task, L4_Word_t *state, L4_Word_t *status);
 L4SRV_API int task_info(L4_ThreadId_t task, struct task_info *out);
+
+/*
+ * Seed 001's task objects. Make one with naming_mk_object(server, dir,
+ * NAMING_TASK, name) where naming_lookup("/tasks") found (server, dir);
+ * delete it with naming_delete, which kills the task. Each call goes to
+ * the server that resolve named (task_server()). Only the object's maker
+ * may start or delete it.
+ */
+/* Run path in a task object that has not started: errors as task_new, generic_error if started. */
+L4SRV_API int task_obj_start(L4_ThreadId_t server, L4_Word_t handle, const char *path,
+                             const char *cmdline);
+/* The calling task's own command line, NUL-terminated in buf (cap bytes). */
+L4SRV_API int task_obj_getcmdline(L4_ThreadId_t server, char *buf, size_t cap);
+L4SRV_API int task_obj_state(L4_ThreadId_t server, L4_Word_t handle, L4_Word_t *state);
+/* TASK_EXISTS or TASK_NONEXISTANT; never an error for a well-formed request. */
+L4SRV_API int task_obj_exists(L4_ThreadId_t server, L4_Word_t handle, L4_Word_t *exists);
+/* The object of the task any thread belongs to (or an ended task's ID names). */
+L4SRV_API int task_obj_tid_to_handle(L4_ThreadId_t server, L4_ThreadId_t tid, L4_Word_t *handle);
+/* The task's ID (its region mapper); non_existent until it started. */
+L4SRV_API int task_obj_handle_to_tid(L4_ThreadId_t server, L4_Word_t handle, L4_ThreadId_t *tid);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
  */
 #include <l4/ipc.h>
 #include <l4/message.h>
+#include <l4/thread.h>
 #include <l4srv/errors.h>
 
 #include "client.h"
@@ -61,6 +62,9 @@ static int store_reply(L4_MsgTag_t tag, struct client_msg *rp, void *rbuf, size_
 int client_call(L4_ThreadId_t server, const struct client_msg *rq, struct client_msg *rp,
                 void *rbuf, size_t rcap)
 {
+    /* A single-threaded server calling itself would wait for ever. */
+    if (L4_IsThreadEqual(server, L4_Myself()))
+        return L4SRV_ERR_INVALID_ARG;
     L4_Word_t saved[3];
     L4_StoreBRs(0, 3, saved);
     accept_reply(rbuf, rcap);

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include <l4/thread.h>
 #include <l4srv/ids.h>
 #include <l4srv/naming.h>
 
@@ -66,6 +67,9 @@ int naming_lookup(const char *path, struct naming_result *out)
             return 0;
         /* The step stopped at a server boundary: carry on there, or fail. */
         if (out->type != NAMING_DIRECTORY || out->parts == 0)
+            return L4SRV_ERR_INVALID_PATH;
+        /* Into the caller's own objects (the task server loading from /tasks): none is a file. */
+        if (L4_IsThreadEqual(out->server, L4_Myself()))
             return L4SRV_ERR_INVALID_PATH;
         server = out->server;
         dir = out->handle;

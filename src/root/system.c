@@ -7,6 +7,7 @@
 
 #include <l4/kdebug.h>
 #include <l4/thread.h>
+#include <l4srv/errors.h>
 #include <l4srv/system.h>
 
 #include "../mmserver/start.h"
@@ -32,9 +33,17 @@ static int root_main(void *arg)
     if (!task_start(boot->opt))
         return L4SIM_BOOT_FAILED;
     /* Name service (seed 001), then the services that register in it. */
-    L4_KDB_PrintString(
-        "root: starting the name service: /modules /services /tasks /logs /dev /stats");
-    if (!naming_start(boot->opt) || !services_start(boot->seed))
+    L4_KDB_PrintString("root: starting the name service: /modules /services /logs /dev /stats");
+    if (!naming_start(boot->opt))
+        return L4SIM_BOOT_FAILED;
+    L4_KDB_PrintString("root: the task service mounts /tasks and /stats/tasks");
+    int err = task_mount();
+    if (err) {
+        fprintf(stderr, "l4srv: the task service could not mount /tasks: %s\n",
+                l4srv_strerror(err));
+        return L4SIM_BOOT_FAILED;
+    }
+    if (!services_start(boot->seed))
         return L4SIM_BOOT_FAILED;
     L4_KDB_PrintString("root: system up, running the application");
     return boot->app(boot->arg);

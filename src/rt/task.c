@@ -4,6 +4,8 @@
  * and forked children start at _start, like the main thread; what they run
  * travels as an image offset, because a child's image lies elsewhere.
  */
+#include <l4/ipc.h>
+#include <l4/message.h>
 #include <l4srv/ids.h>
 
 #include "rt.h"
@@ -75,4 +77,41 @@ long l4rt_wait(L4_ThreadId_t task, L4_Word_t *status)
     if (status)
         *status = st;
     return (long) state;
+}
+
+int task_obj_getcmdline(L4_ThreadId_t server, char *buf, size_t cap)
+{
+    if (!cap)
+        return L4SRV_ERR_INVALID_ARG;
+    L4_Msg_t msg;
+    L4_MsgClear(&msg);
+    L4_Set_MsgLabel(&msg, TASK_OBJ_GETCMDLINE);
+    L4_MsgLoad(&msg);
+    L4_MsgBuffer_t rcv;
+    L4_MsgBufferClear(&rcv);
+    L4_MsgBufferAppendSimpleRcvString(&rcv, L4_StringItem((int) cap - 1, buf));
+    L4_AcceptStrings(L4_StringItemsAcceptor, &rcv);
+    L4_MsgTag_t tag = L4_Call(server);
+    L4_Accept(L4_UntypedWordsAcceptor); /* rt_call expects no string buffer */
+    L4_Word_t len = cap;
+    if (L4_IpcFailed(tag))
+        return L4SRV_ERR_IPC;
+    if (L4_Label(tag))
+        return L4_Label(tag) < L4SRV_ERR_COUNT ? (int) L4_Label(tag) : L4SRV_ERR_GENERIC;
+    if (L4_UntypedWords(tag) >= 1)
+        L4_StoreMR(1, &len);
+    if (len >= cap)
+        return L4SRV_ERR_GENERIC;
+    buf[len] = 0;
+    return 0;
+}
+
+int task_obj_tid_to_handle(L4_ThreadId_t server, L4_ThreadId_t tid, L4_Word_t *handle)
+{
+    return rt_call(server, TASK_OBJ_TID_TO_HANDLE, 1, &tid.raw, 1, handle);
+}
+
+int task_obj_state(L4_ThreadId_t server, L4_Word_t handle, L4_Word_t *state)
+{
+    return rt_call(server, TASK_OBJ_STATE, 1, &handle, 1, state);
 }

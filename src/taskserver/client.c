@@ -14,11 +14,11 @@ L4_ThreadId_t task_server(void)
     return l4srv_id(L4SRV_TASK);
 }
 
-/* Send rq to the task server; the reply's first n words go to out. */
-static int send(const struct client_msg *rq, L4_Word_t *out, unsigned n)
+/* Send rq to server; the reply's first n words go to out. */
+static int send(L4_ThreadId_t server, const struct client_msg *rq, L4_Word_t *out, unsigned n)
 {
     struct client_msg rp;
-    int err = client_call(task_server(), rq, &rp, NULL, 0);
+    int err = client_call(server, rq, &rp, NULL, 0);
     if (err)
         return err;
     if (rp.u < n)
@@ -28,17 +28,23 @@ static int send(const struct client_msg *rq, L4_Word_t *out, unsigned n)
     return L4SRV_OK;
 }
 
-/* A request of words only. */
-static int call(L4_Word_t label, unsigned u, const L4_Word_t *w, L4_Word_t *out, unsigned n)
+/* A request of words only, to server. */
+static int call_at(L4_ThreadId_t server, L4_Word_t label, unsigned u, const L4_Word_t *w,
+                   L4_Word_t *out, unsigned n)
 {
     struct client_msg rq = {.label = label, .u = u};
     memcpy(rq.w, w, u * sizeof(L4_Word_t));
-    return send(&rq, out, n);
+    return send(server, &rq, out, n);
+}
+
+static int call(L4_Word_t label, unsigned u, const L4_Word_t *w, L4_Word_t *out, unsigned n)
+{
+    return call_at(task_server(), label, u, w, out, n);
 }
 
 /* Requests that name a program: "path\0cmdline" as one string. */
-static int call_path(L4_Word_t label, L4_Word_t word, const char *path, const char *cmdline,
-                     L4_Word_t *out, unsigned n)
+static int call_path(L4_ThreadId_t server, L4_Word_t label, L4_Word_t word, const char *path,
+                     const char *cmdline, L4_Word_t *out, unsigned n)
 {
     char buf[TASK_PATH_MAX + TASK_CMDLINE_MAX + 2];
     size_t plen = client_strlen(path, TASK_PATH_MAX);
@@ -52,14 +58,14 @@ static int call_path(L4_Word_t label, L4_Word_t word, const char *path, const ch
     memcpy(buf + plen + 1, cmdline ? cmdline : "", clen);
     struct client_msg rq = {
         .label = label, .u = 1, .w = {word}, .str = buf, .len = plen + 1 + clen};
-    return send(&rq, out, n);
+    return send(server, &rq, out, n);
 }
 
 int task_new(const char *path, const char *cmdline, L4_Word_t flags, L4_ThreadId_t *task,
              L4_ThreadId_t *main_thread)
 {
     L4_Word_t out[2];
-    int err = call_path(TASK_NEW, flags, path, cmdline, out, 2);
+    int err = call_path(task_server(), TASK_NEW, flags, path, cmdline, out, 2);
     if (!err) {
         task->raw = out[0];
         if (main_thread)
@@ -83,7 +89,7 @@ int task_fork(L4_Word_t ip, L4_Word_t arg0, L4_Word_t arg1, L4_ThreadId_t *child
 
 int task_exec(L4_ThreadId_t task, const char *path, const char *cmdline)
 {
-    return call_path(TASK_EXEC, task.raw, path, cmdline, NULL, 0);
+    return call_path(task_server(), TASK_EXEC, task.raw, path, cmdline, NULL, 0);
 }
 
 int task_kill(L4_ThreadId_t thread_or_task)
@@ -149,4 +155,43 @@ int task_info(L4_ThreadId_t task, struct task_info *out)
     if (!err)
         memcpy(out, words, sizeof(*out));
     return err;
+}
+
+/* ------------------------------------------------- seed 001's task objects */
+
+int task_obj_start(L4_ThreadId_t server, L4_Word_t handle, const char *path, const char *cmdline)
+{
+    return call_path(server, TASK_OBJ_START, handle, path, cmdline, NULL, 0);
+}
+
+int task_obj_getcmdline(L4_ThreadId_t server, char *buf, size_t cap)
+{
+    if (!cap)
+        return L4SRV_ERR_INVALID_ARG;
+    struct client_msg rq = {.label = TASK_OBJ_GETCMDLINE}, rp;
+    int err = client_call(server, &rq, &rp, buf, cap - 1);
+    if (!err && !rp.str)
+        err = L4SRV_ERR_GENERIC;
+    buf[err ? 0 : rp.len] = 0;
+    return err;
+}
+
+int task_obj_state(L4_ThreadId_t server, L4_Word_t handle, L4_Word_t *state)
+{
+    return call_at(server, TASK_OBJ_STATE, 1, &handle, state, 1);
+}
+
+int task_obj_exists(L4_ThreadId_t server, L4_Word_t handle, L4_Word_t *exists)
+{
+    return call_at(server, TASK_OBJ_EXISTS, 1, &handle, exists, 1);
+}
+
+int task_obj_tid_to_handle(L4_ThreadId_t server, L4_ThreadId_t tid, L4_Word_t *handle)
+{
+    return call_at(server, TASK_OBJ_TID_TO_HANDLE, 1, &tid.raw, handle, 1);
+}
+
+int task_obj_handle_to_tid(L4_ThreadId_t server, L4_Word_t handle, L4_ThreadId_t *tid)
+{
+    return call_at(server, TASK_OBJ_HANDLE_TO_TID, 1, &handle, &tid->raw, 1);
 }

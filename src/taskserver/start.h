@@ -10,6 +10,8 @@
 
 /* Start the task service; it starts the backing store. Returns once both run. */
 bool task_start(const struct l4srv_options *opt);
+/* Once the name service runs: the task service makes /tasks and /stats/tasks there. */
+int task_mount(void);
 void task_fini(void);
 
 #endif /* TASKSERVER_START_H */

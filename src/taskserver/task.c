@@ -17,6 +17,7 @@
 #include <l4/sigma0.h>
 #include <l4/space.h>
 #include <l4/thread.h>
+#include <l4srv/file.h>
 #include <l4srv/ids.h>
 #include <l4srv/mm.h>
 
@@ -26,6 +27,7 @@
 #include "taskserver.h"
 
 #define TASK_READY 0x5400 /* task service -> root: started, with the store's state in MR1 */
+#define TASK_MOUNT 0x543f /* root -> task service: the name service runs, mount our part */
 
 /* Thread numbers for tasks, counted from the root task's. */
 #define THREAD_FIRST 256
@@ -41,7 +43,7 @@ struct waiter {
 static struct {
     struct l4srv_options options;
     L4_ThreadId_t root;
-    struct task tasks[MAX_TASKS];
+    uint64_t generations; /* handed out so far: each use of a record gets the next */
     uint8_t thread_used[THREAD_COUNT];
     uint8_t thread_version[THREAD_COUNT];
     struct waiter waiters[MAX_WAITERS];
@@ -73,17 +75,18 @@ static void thread_free(L4_ThreadId_t t)
 
 /* ------------------------------------------------------------ tasks */
 
-static bool alive(const struct task *t)
+struct task task_table[MAX_TASKS];
+
+bool task_alive(const struct task *t)
 {
     return t->used && t->rm_state;
 }
 
-/* The task t names (its region mapper), and which of its threads, if any. */
-static struct task *task_of(L4_ThreadId_t id, unsigned *thread)
+struct task *task_of(L4_ThreadId_t id, unsigned *thread)
 {
     for (unsigned i = 0; i < MAX_TASKS; i++) {
-        struct task *t = &ts.tasks[i];
-        if (!alive(t))
+        struct task *t = &task_table[i];
+        if (!task_alive(t))
             continue;
         if (t->rm.raw == id.raw) {
             *thread = TASK_MAX_THREADS;
@@ -98,30 +101,53 @@ static struct task *task_of(L4_ThreadId_t id, unsigned *thread)
     return NULL;
 }
 
-/* A task whose record is kept for Wait and Info even after it ended. */
-static struct task *task_record(L4_ThreadId_t rm)
+struct task *task_record(L4_ThreadId_t rm)
 {
     for (unsigned i = 0; i < MAX_TASKS; i++)
-        if (ts.tasks[i].used && ts.tasks[i].rm.raw == rm.raw && !L4_IsNilThread(rm))
-            return &ts.tasks[i];
+        if (task_table[i].used && task_table[i].rm.raw == rm.raw && !L4_IsNilThread(rm))
+            return &task_table[i];
     return NULL;
 }
 
-/* A free record, or the one that ended longest ago and nobody waits for. */
-static struct task *task_alloc(void)
+/*
+ * A free record, or else the one that ended longest ago, unless it is an
+ * object its owner keeps; zeroed, with the next generation.
+ */
+struct task *task_alloc(void)
 {
-    struct task *oldest = NULL;
-    for (unsigned i = 0; i < MAX_TASKS; i++) {
-        struct task *t = &ts.tasks[i];
+    struct task *pick = NULL;
+    for (unsigned i = 0; i < MAX_TASKS && !(pick && !pick->used); i++) {
+        struct task *t = &task_table[i];
         if (!t->used)
-            return t;
-        if (!alive(t) && (!oldest || t->ended_at < oldest->ended_at))
-            oldest = t;
+            pick = t;
+        else if (!task_alive(t) && !t->object && (!pick || t->ended_at < pick->ended_at))
+            pick = t;
     }
-    for (unsigned i = 0; oldest && i < MAX_WAITERS; i++)
-        if (ts.waiters[i].task == oldest)
-            return NULL;
-    return oldest;
+    if (!pick)
+        return NULL;
+    *pick = (struct task){.gen = ++ts.generations};
+    return pick;
+}
+
+struct task *task_by_name(const char *name, size_t len)
+{
+    for (unsigned i = 0; i < MAX_TASKS; i++) {
+        struct task *t = &task_table[i];
+        if (t->used && strlen(t->name) == len && !memcmp(t->name, name, len))
+            return t;
+    }
+    return NULL;
+}
+
+void task_auto_name(struct task *t, const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    /* A user may have taken program-gen by hand: the next number will do. */
+    unsigned long n = t->gen;
+    do
+        snprintf(t->name, sizeof(t->name), "%.40s-%lu", *base ? base : "task", n++);
+    while (task_by_name(t->name, strlen(t->name)));
 }
 
 static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -156,9 +182,10 @@ static void thread_delete(L4_ThreadId_t t)
 static void sample(struct task *t);
 
 /* End t: every thread goes (the region mapper last, which takes the space with it). */
-static void task_end(struct task *t, enum task_state state, L4_Word_t status)
+void task_end(struct task *t, enum task_state state, L4_Word_t status)
 {
-    sample(t); /* its last statistics stay for Info */
+    if (task_alive(t))
+        sample(t); /* its last statistics stay for Info */
     for (unsigned i = 0; i < TASK_MAX_THREADS; i++)
         if (!L4_IsNilThread(t->threads[i])) {
             thread_delete(t->threads[i]);
@@ -302,9 +329,7 @@ static int task_shell(struct task *t)
 
 /* --------------------------------------------------------- operations */
 
-/* "path\0cmdline" as one string: split and check it. */
-static int split_request(const struct srv_req *rq, char *buf, const char **path,
-                         const char **cmdline)
+int task_split_request(const struct srv_req *rq, char *buf, const char **path, const char **cmdline)
 {
     if (!rq->has_str || !rq->len)
         return L4SRV_ERR_INVALID_ARG;
@@ -317,17 +342,14 @@ static int split_request(const struct srv_req *rq, char *buf, const char **path,
     return strlen(*cmdline) > TASK_CMDLINE_MAX ? L4SRV_ERR_INVALID_ARG : L4SRV_OK;
 }
 
-static int op_new(const char *path, const char *cmdline, L4_Word_t flags, struct task **out)
+int task_launch(struct task *t, const char *path, const char *cmdline, L4_Word_t flags)
 {
-    struct task *t = task_alloc();
-    if (!t)
-        return L4SRV_ERR_NO_MEM;
-    *t = (struct task){0};
     snprintf(t->path, sizeof(t->path), "%s", path);
     snprintf(t->cmdline, sizeof(t->cmdline), "%s", cmdline);
+    bool was_used = t->used;
     int err = task_shell(t);
     if (err) {
-        memset(t, 0, sizeof(*t));
+        t->used = was_used;
         return err;
     }
     struct elf_image *image = NULL;
@@ -338,10 +360,25 @@ static int op_new(const char *path, const char *cmdline, L4_Word_t flags, struct
     }
     if (err) {
         task_end(t, TASK_KILLED, 0);
+        return err;
+    }
+    note("task: started %s as task %s (%lx)", path, t->name, t->rm.raw);
+    return L4SRV_OK;
+}
+
+static int op_new(const struct srv_req *rq, const char *path, const char *cmdline, L4_Word_t flags,
+                  struct task **out)
+{
+    struct task *t = task_alloc();
+    if (!t)
+        return L4SRV_ERR_NO_MEM;
+    t->owner = rq->client.raw;
+    task_auto_name(t, path);
+    int err = task_launch(t, path, cmdline, flags);
+    if (err) {
         memset(t, 0, sizeof(*t)); /* it never was */
         return err;
     }
-    note("task: started %s as task %lx", path, t->rm.raw);
     *out = t;
     return L4SRV_OK;
 }
@@ -360,7 +397,8 @@ static int op_fork(const struct srv_req *rq, L4_Word_t *out)
         return L4SRV_ERR_NON_EXISTENT; /* only a task's own threads fork it */
     if (!child)
         return L4SRV_ERR_NO_MEM;
-    *child = (struct task){0};
+    child->owner = rq->client.raw;
+    task_auto_name(child, parent->path);
     memcpy(child->path, parent->path, sizeof(child->path));
     memcpy(child->cmdline, parent->cmdline, sizeof(child->cmdline));
     int err = task_shell(child);
@@ -534,10 +572,38 @@ static void sample(struct task *t)
 }
 
 /*
- * A task's statistics (id its task ID) or one thread's (any other ID). With
- * a statistic interval set, a task's are sampled at most that often and the
- * last sample is answered in between; an ended task keeps its last one.
+ * With a statistic interval set, a task's totals are sampled at most that
+ * often and the last sample is answered in between; an ended task keeps
+ * its last one. A single thread's are always measured.
  */
+struct task_info task_statistics(struct task *t, unsigned slot)
+{
+    struct task_info info;
+    if (task_alive(t) && slot != TASK_MAX_THREADS) {
+        info = measure(t, slot);
+    } else {
+        if (task_alive(t) && (!ts.stat_interval_ms || L4_SystemClock().raw - t->sampled_at >=
+                                                          1000ULL * ts.stat_interval_ms))
+            sample(t);
+        info = t->sample;
+    }
+    if (!task_alive(t))
+        info.threads = 0;
+    info.state = t->state;
+    info.status = t->status;
+    return info;
+}
+
+const char *task_state_name(L4_Word_t state)
+{
+    static const char *const names[] = {
+        [TASK_NOT_STARTED] = "not_started", [TASK_STARTED] = "started", [TASK_EXITED] = "exited",
+        [TASK_KILLED] = "killed",           [TASK_CRASHED] = "crashed",
+    };
+    return state < sizeof(names) / sizeof(names[0]) ? names[state] : "unknown";
+}
+
+/* A task's statistics (id its task ID, even ended) or one live thread's (any other ID). */
 static int op_info(L4_ThreadId_t id, L4_Word_t *out, unsigned *words)
 {
     unsigned slot = TASK_MAX_THREADS;
@@ -546,19 +612,7 @@ static int op_info(L4_ThreadId_t id, L4_Word_t *out, unsigned *words)
         t = task_record(id);
     if (!t)
         return L4SRV_ERR_NON_EXISTENT;
-    struct task_info info;
-    if (alive(t) && slot != TASK_MAX_THREADS) {
-        info = measure(t, slot);
-    } else {
-        if (alive(t) && (!ts.stat_interval_ms ||
-                         L4_SystemClock().raw - t->sampled_at >= 1000ULL * ts.stat_interval_ms))
-            sample(t);
-        info = t->sample;
-    }
-    if (!alive(t))
-        info.threads = 0;
-    info.state = t->state;
-    info.status = t->status;
+    struct task_info info = task_statistics(t, slot);
     memcpy(out, &info, sizeof(info));
     *words = sizeof(info) / sizeof(L4_Word_t);
     return L4SRV_OK;
@@ -597,8 +651,8 @@ static bool handle(const struct srv_req *rq, char *buf, L4_Word_t *out, unsigned
     switch (rq->label) {
     case TASK_NEW: {
         struct task *t;
-        if (rq->u == 1 && !(*err = split_request(rq, buf, &path, &cmdline)) &&
-            !(*err = op_new(path, cmdline, rq->w[0], &t))) {
+        if (rq->u == 1 && !(*err = task_split_request(rq, buf, &path, &cmdline)) &&
+            !(*err = op_new(rq, path, cmdline, rq->w[0], &t))) {
             out[0] = t->rm.raw;
             out[1] = t->threads[0].raw;
             *words = 2;
@@ -613,7 +667,7 @@ static bool handle(const struct srv_req *rq, char *buf, L4_Word_t *out, unsigned
     case TASK_EXEC: {
         unsigned slot;
         struct task *t = task_of(L4_IsNilThread(id) ? rq->client : id, &slot);
-        if (rq->u != 1 || (*err = split_request(rq, buf, &path, &cmdline)))
+        if (rq->u != 1 || (*err = task_split_request(rq, buf, &path, &cmdline)))
             return true;
         if (!t) {
             *err = L4SRV_ERR_NON_EXISTENT;
@@ -643,7 +697,8 @@ static bool handle(const struct srv_req *rq, char *buf, L4_Word_t *out, unsigned
         struct task *mine = task_of(rq->client, &slot), *victim = task_of(id, &victim_slot);
         *err = op_kill(id, TASK_KILLED, 0);
         /* A thread that killed itself or its own task hears nothing: it is gone. */
-        bool caller_gone = !*err && victim == mine && (id.raw == rq->client.raw || !alive(victim));
+        bool caller_gone =
+            !*err && victim == mine && (id.raw == rq->client.raw || !task_alive(victim));
         return !caller_gone;
     }
     case TASK_START_THREAD:
@@ -672,7 +727,7 @@ static bool handle(const struct srv_req *rq, char *buf, L4_Word_t *out, unsigned
         *err = srv_shape(rq, 1, 0) ? L4SRV_ERR_NON_EXISTENT : L4SRV_ERR_INVALID_ARG;
         if (!t)
             return true;
-        if (alive(t)) {
+        if (task_alive(t)) {
             if (park_waiter(rq, t))
                 return false;
             *err = L4SRV_ERR_NO_MEM;
@@ -688,6 +743,9 @@ static bool handle(const struct srv_req *rq, char *buf, L4_Word_t *out, unsigned
         if (srv_shape(rq, 1, 0))
             *err = op_info(id, out, words);
         return true;
+    case TASK_MOUNT:
+        *err = rq->client.raw != ts.root.raw ? L4SRV_ERR_NO_PRIVILEGE : objects_mount();
+        return true;
     default:
         return true;
     }
@@ -695,12 +753,15 @@ static bool handle(const struct srv_req *rq, char *buf, L4_Word_t *out, unsigned
 
 static void serve(void)
 {
-    static char buf[TASK_PATH_MAX + TASK_CMDLINE_MAX + 3];
+    /* Room for "path\0cmdline", a path, and a file write (refused, but it must land). */
+    static char buf[FILE_IO_MAX + 1];
     for (;;) {
         struct srv_req rq;
         srv_receive(&rq, buf, sizeof(buf) - 1);
         if (rq.label == RMI_FAULT && crashed(&rq))
             continue; /* the region mapper that sent it is gone */
+        if (objects_serve(&rq, buf))
+            continue;
         L4_Word_t out[sizeof(struct task_info) / sizeof(L4_Word_t)];
         unsigned words;
         int err;
@@ -745,6 +806,7 @@ static void task_main(void *kip)
 bool task_start(const struct l4srv_options *opt)
 {
     memset(&ts, 0, sizeof(ts));
+    memset(task_table, 0, sizeof(task_table));
     ts.options = *opt;
     ts.root = L4_Myself();
     L4_ThreadId_t task = l4srv_id(L4SRV_TASK);
@@ -760,12 +822,22 @@ bool task_start(const struct l4srv_options *opt)
     return error == L4SRV_OK;
 }
 
+int task_mount(void)
+{
+    L4_LoadMR(0, (L4_Word_t) TASK_MOUNT << 16);
+    L4_MsgTag_t tag = L4_Call(l4srv_id(L4SRV_TASK));
+    if (L4_IpcFailed(tag))
+        return L4SRV_ERR_IPC;
+    return L4_Label(tag) < L4SRV_ERR_COUNT ? (int) L4_Label(tag) : L4SRV_ERR_GENERIC;
+}
+
 /* After the run: the kernel took every thread; only our records are left. */
 void task_fini(void)
 {
+    objects_fini();
     for (unsigned i = 0; i < MAX_TASKS; i++) {
-        struct task *t = &ts.tasks[i];
-        if (!alive(t))
+        struct task *t = &task_table[i];
+        if (!task_alive(t))
             continue;
         if (t->image)
             elf_image_put(t->image);

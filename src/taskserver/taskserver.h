@@ -9,9 +9,11 @@
 #define TASKSERVER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <l4/types.h>
+#include <l4srv/naming.h>
 #include <l4srv/rm.h>
 #include <l4srv/task.h>
 
@@ -87,6 +89,10 @@ bool rm_in_guard(const struct rm_state *st, L4_Word_t addr);
 
 struct task {
     bool used;
+    bool object;     /* made by mk_object: kept, even ended, until its owner deletes it */
+    uint64_t gen;    /* unique to this use of the record; its handles carry it */
+    L4_Word_t owner; /* global ID of the thread that made it (mk_object, New or Fork) */
+    char name[NAMING_NAME_MAX + 1]; /* its entry in /tasks and /stats/tasks */
     enum task_state state;
     L4_Word_t status;
     L4_ThreadId_t rm; /* the task's ID */
@@ -101,6 +107,42 @@ struct task {
 };
 
 #define MAX_TASKS 64
+
+/*
+ * The task table and what the rest of the task server may do with it
+ * (task.c). Everything here runs on the task server's thread alone.
+ */
+extern struct task task_table[MAX_TASKS];
+
+struct srv_req;
+
+bool task_alive(const struct task *t);
+/* The live task id names (its region mapper), and which thread (TASK_MAX_THREADS: the rm). */
+struct task *task_of(L4_ThreadId_t id, unsigned *thread);
+/* The record of the task whose region mapper was rm, even ended; or NULL. */
+struct task *task_record(L4_ThreadId_t rm);
+/* The record called name (len bytes), or NULL. */
+struct task *task_by_name(const char *name, size_t len);
+/* A request's string "path\0cmdline", split in place (buf holds it) and checked. */
+int task_split_request(const struct srv_req *rq, char *buf, const char **path,
+                       const char **cmdline);
+/* A fresh record with a new generation, or NULL if every one is live or kept. */
+struct task *task_alloc(void);
+/* Name t after the program at path (its last component) and its generation. */
+void task_auto_name(struct task *t, const char *path);
+/* Make t's space, load path into it and start it; on failure t holds no space. */
+int task_launch(struct task *t, const char *path, const char *cmdline, L4_Word_t flags);
+void task_end(struct task *t, enum task_state state, L4_Word_t status);
+/* t's statistics (thread slot, or TASK_MAX_THREADS for the whole task), as TASK_INFO answers. */
+struct task_info task_statistics(struct task *t, unsigned slot);
+const char *task_state_name(L4_Word_t state);
+
+/* Task objects and the task server's part of the namespace (objects.c). */
+/* Serve rq if it is a naming, file or task-object request; false if not ours. */
+bool objects_serve(const struct srv_req *rq, char *buf);
+/* Make /tasks and /stats/tasks in the root name service, served by us. */
+int objects_mount(void);
+void objects_fini(void);
 
 /* Loading an image through the name service and the file protocol (loader.c). */
 int loader_read(const char *path, L4_Word_t room, struct elf_image **out);
