@@ -4,11 +4,6 @@ l4sim_test(test_task ${CMAKE_CURRENT_SOURCE_DIR}/test_task.c ${CMAKE_CURRENT_SOU
 target_link_libraries(test_task PRIVATE l4sim_test_harness)
 target_compile_definitions(test_task PRIVATE L4SIM_IMAGES_DIR="${L4RT_IMAGES_DIR}")
 add_dependencies(test_task hello heap fork crash threads)
-# Not in the valgrind pass: under memcheck a region mapper (host code on a
-# stack in its window) takes a general-protection SIGSEGV right after its
-# first stack page fault, the misaligned-stack problem of docs/design.md
-# (open problems). The plain and ASan+UBSan passes run it.
-set_tests_properties(test_task PROPERTIES LABELS no-valgrind)
 
 # Seed 001's task objects (/tasks) and the generated files of /stats/tasks.
 l4sim_test(test_task_objects ${CMAKE_CURRENT_SOURCE_DIR}/test_task_objects.c
@@ -16,4 +11,3 @@ l4sim_test(test_task_objects ${CMAKE_CURRENT_SOURCE_DIR}/test_task_objects.c
 target_link_libraries(test_task_objects PRIVATE l4sim_test_harness)
 target_compile_definitions(test_task_objects PRIVATE L4SIM_IMAGES_DIR="${L4RT_IMAGES_DIR}")
 add_dependencies(test_task_objects hello crash whoami)
-set_tests_properties(test_task_objects PROPERTIES LABELS no-valgrind)

@@ -15,6 +15,12 @@
 #include "faults.h"
 #include "memory.h"
 
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #define ALTSTACK_SIZE (64UL << 10)
 #define X86_PF_WRITE  (1UL << 1)
 #define X86_PF_INSTR  (1UL << 4)
@@ -217,6 +223,33 @@ static void raise_exception(struct tcb *self, ucontext_t *uc, word_t addr, word_
 
 /* ---------------------------------------------------------- the handler */
 
+/* Does the instruction at ip store at the stack pointer after moving it (push, call)? */
+static bool pushes(const unsigned char *ip)
+{
+    while (*ip == 0x66 || (*ip & 0xf0) == 0x40) /* operand size, REX */
+        ip++;
+    if ((*ip >= 0x50 && *ip <= 0x57) || *ip == 0x6a || *ip == 0x68 || *ip == 0x9c || *ip == 0xe8)
+        return true;
+    unsigned reg = (ip[1] >> 3) & 7; /* 0xff /2 is call r/m, /6 push r/m */
+    return *ip == 0xff && (reg == 2 || reg == 6);
+}
+
+/*
+ * Valgrind moves SP before the store of a push or call is done, so when
+ * that store faults (the first touch of a stack page its pager has not
+ * mapped) the context we get already has SP moved, and retrying the
+ * instruction would move it a second time: SP would end 8 bytes low and
+ * the next aligned SSE access fault. On hardware the fault leaves SP
+ * alone and the address is 8 below it, so an address equal to SP at a
+ * push or call can only be Valgrind's: put SP back.
+ */
+static void undo_valgrind_push(ucontext_t *uc, word_t addr, word_t ip)
+{
+    if (RUNNING_ON_VALGRIND && addr == (word_t) uc->uc_mcontext.gregs[REG_RSP] &&
+        pushes((const unsigned char *) ip))
+        uc->uc_mcontext.gregs[REG_RSP] += 8;
+}
+
 static void segv_handler(int sig, siginfo_t *si, void *ucv)
 {
     ucontext_t *uc = ucv;
@@ -236,6 +269,7 @@ static void segv_handler(int sig, siginfo_t *si, void *ucv)
     unsigned access = (err & X86_PF_WRITE) ? RIGHT_W : (err & X86_PF_INSTR) ? RIGHT_X : RIGHT_R;
 
     atomic_store_explicit(&self->run, RUN_KERNEL, memory_order_seq_cst);
+    undo_valgrind_push(uc, addr, ip);
     if (!owner)
         raise_exception(self, uc, addr, ip, access, "access outside every address space");
     else if (owner != self->space)

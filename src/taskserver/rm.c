@@ -23,6 +23,12 @@
 #include "../root/server.h"
 #include "taskserver.h"
 
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #define RM_OWN_STACK       0x40000UL /* the MM server's main stack of the space: ours */
 #define RM_EXCEPTION_LABEL ((L4_Word_t) -4 << 4 & 0xffffffffffffUL) /* kernel exception IPC */
 
@@ -91,6 +97,24 @@ static int image_page(struct rm_state *st, L4_Word_t addr, L4_Word_t ip, unsigne
     return err;
 }
 
+/*
+ * Under Valgrind only: once one executable page of the image is mapped,
+ * map all of them. Valgrind reads code ahead while it translates (an
+ * instruction that runs over the end of a page, a call it follows), and a
+ * read of an unmapped page there kills Valgrind itself instead of raising
+ * a page fault the task could take.
+ */
+static void valgrind_map_text(struct rm_state *st, L4_Word_t addr, L4_Word_t ip)
+{
+    L4_Word_t span = elf_image_span(st->image);
+    if (!RUNNING_ON_VALGRIND ||
+        !(elf_page_rights(st->image, page_of(addr) - st->image_base) & L4_eXecutable))
+        return;
+    for (L4_Word_t off = 0; off < span; off += PAGE_SIZE)
+        if (elf_page_rights(st->image, off) & L4_eXecutable)
+            image_page(st, st->image_base + off, ip, L4_Readable); /* errors show when run */
+}
+
 /* ------------------------------------------------------------ faults */
 
 static void report(struct rm_state *st, L4_ThreadId_t thread, L4_Word_t addr, L4_Word_t ip,
@@ -123,6 +147,8 @@ static void fault(struct rm_state *st, L4_ThreadId_t from, L4_Word_t addr, L4_Wo
                err == L4SRV_ERR_NO_PRIVILEGE ? RM_FAULT_RIGHTS : RM_FAULT_REFUSED);
         return;
     }
+    if (r->kind == RM_REGION_IMAGE)
+        valgrind_map_text(st, addr, ip);
     L4_LoadMR(0, 0);
     L4_Reply(from);
 }
