@@ -10,7 +10,7 @@ JOBS="$(nproc 2>/dev/null || echo 2)"
 # Debian 12 packages the build and every test pass need. clang and
 # libclang-rt-14-dev are for the libFuzzer/sanitizer builds.
 PACKAGES=(build-essential cmake pkg-config libelf-dev libcmocka-dev valgrind clang
-          libclang-rt-14-dev)
+          libclang-rt-14-dev libfuse3-dev fuse3)
 
 # Valgrind options for the memcheck pass. --error-exitcode turns any reported
 # error, including a definite leak, into a failing test; ctest's own defect

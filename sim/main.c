@@ -13,6 +13,7 @@
 #include <l4sim/faults.h>
 
 #include "campaign.h"
+#include "commands.h"
 #include "demo.h"
 
 #define DEFAULT_DEMO "ipc"
@@ -50,6 +51,9 @@ static void usage(FILE *out)
             "  campaign SCENARIO --seeds A-B --faults SPEC [-j N] [--out FILE] [--timeout S]\n"
             "                             run a demo once per seed with faults injected\n"
             "  faults                     list the fault points (docs/faults.md: spec grammar)\n"
+            "  mount DIR [--modules DIR] [--no-ticker]\n"
+            "                             the namespace on DIR, read-only (FUSE), until\n"
+            "                             fusermount3 -u DIR\n"
             "  help                       show this text\n",
             DEFAULT_DEMO);
 }
@@ -162,6 +166,14 @@ int main(int argc, char **argv)
         return cmd_faults();
     if (!strcmp(cmd, "campaign"))
         return cmd_campaign(argc - 2, argv + 2);
+    if (!strcmp(cmd, "mount")) {
+#ifdef L4SIM_HAVE_FUSE
+        return cmd_mount(argc - 2, argv + 2);
+#else
+        fprintf(stderr, "l4sim mount: this l4sim was built without libfuse3\n");
+        return 2;
+#endif
+    }
     fprintf(stderr, "l4sim: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;

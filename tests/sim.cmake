@@ -1,3 +1,7 @@
 # The l4sim command: demos narrate their steps; help and errors behave.
 add_test(NAME sim_demo COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sim_demo.sh $<TARGET_FILE:l4sim_cmd>)
 set_tests_properties(sim_demo PROPERTIES LABELS no-valgrind TIMEOUT 120)
+
+# l4sim mount: the FUSE host view of the namespace (skipped where FUSE is not usable).
+add_test(NAME sim_mount COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sim_mount.sh $<TARGET_FILE:l4sim_cmd>)
+set_tests_properties(sim_mount PROPERTIES LABELS no-valgrind TIMEOUT 60 SKIP_RETURN_CODE 77)

@@ -1,0 +1,11 @@
+/*
+ * The l4sim command's subcommands that live in files of their own; each
+ * takes the arguments after its name and returns the exit status.
+ */
+#ifndef L4SIM_SIM_COMMANDS_H
+#define L4SIM_SIM_COMMANDS_H
+
+/* `l4sim mount DIR`: the namespace on a host directory (FUSE builds only). */
+int cmd_mount(int argc, char **argv);
+
+#endif /* L4SIM_SIM_COMMANDS_H */
