@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -303,6 +304,46 @@ static void start_refusals(void **state)
     assert_int_equal(h_run_system(&images, body_start_refusals, NULL), 0);
 }
 
+/* A module whose host file went away after boot: file_access_error, for start and New alike. */
+static int body_file_access(void *arg)
+{
+    const char *host_copy = arg;
+    struct naming_result dir = tasks_dir(), module;
+    H_EQ(naming_lookup("/modules/vanishing", &module), L4SRV_OK);
+    H_EQ(unlink(host_copy), 0);
+    L4_Word_t h = make_task("orphan"), state = 99;
+    H_EQ(task_obj_start(dir.server, h, "/modules/vanishing", ""), L4SRV_ERR_FILE_ACCESS);
+    H_EQ(task_obj_state(dir.server, h, &state), L4SRV_OK);
+    H_EQ(state, TASK_NOT_STARTED);
+    L4_ThreadId_t task;
+    H_EQ(task_new("/modules/vanishing", "", 0, &task, NULL), L4SRV_ERR_FILE_ACCESS);
+    H_EQ(naming_delete(dir.server, h), L4SRV_OK);
+    return 0;
+}
+
+static void start_of_unreadable_module(void **state)
+{
+    (void) state;
+    char dir[] = "/tmp/l4sim-modules-XXXXXX", path[64], src[512];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/vanishing", dir);
+    snprintf(src, sizeof(src), "%s/hello", L4SIM_IMAGES_DIR);
+    FILE *in = fopen(src, "rb"), *out = fopen(path, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+    struct l4srv_options opt = {.modules_dir = dir};
+    int rc = h_run_system(&opt, body_file_access, path);
+    unlink(path);
+    rmdir(dir);
+    assert_int_equal(rc, 0);
+}
+
 static int body_mk_object_refusals(void *arg)
 {
     (void) arg;
@@ -560,10 +601,15 @@ static void stats_files(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(lifecycle),          cmocka_unit_test(delete_kills),
-        cmocka_unit_test(new_is_listed),      cmocka_unit_test(whoami),
-        cmocka_unit_test(start_refusals),     cmocka_unit_test(mk_object_refusals),
-        cmocka_unit_test(malformed_requests), cmocka_unit_test(stats_files),
+        cmocka_unit_test(lifecycle),
+        cmocka_unit_test(delete_kills),
+        cmocka_unit_test(new_is_listed),
+        cmocka_unit_test(whoami),
+        cmocka_unit_test(start_refusals),
+        cmocka_unit_test(mk_object_refusals),
+        cmocka_unit_test(malformed_requests),
+        cmocka_unit_test(stats_files),
+        cmocka_unit_test(start_of_unreadable_module),
     };
     if (getenv("TEST_FILTER"))
         cmocka_set_test_filter(getenv("TEST_FILTER"));
