@@ -20,7 +20,7 @@
 #include "harness.h"
 #include "naming_util.h"
 
-#ifdef HAVE_VALGRIND_H
+#if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
 #else
 #define RUNNING_ON_VALGRIND 0
