@@ -5,6 +5,9 @@
 #ifndef L4SIM_SIM_COMMANDS_H
 #define L4SIM_SIM_COMMANDS_H
 
+/* `l4sim run PROGRAM [ARGS...]`: the program as a task of a booted system. */
+int cmd_run(int argc, char **argv);
+
 /* `l4sim mount DIR`: the namespace on a host directory (FUSE builds only). */
 int cmd_mount(int argc, char **argv);
 

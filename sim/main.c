@@ -50,6 +50,8 @@ static void usage(FILE *out)
             "  demo --list                list the demos\n"
             "  campaign SCENARIO --seeds A-B --faults SPEC [-j N] [--out FILE] [--timeout S]\n"
             "                             run a demo once per seed with faults injected\n"
+            "  run [--seed N] [--trace] [--eager] PROGRAM [ARGS...]\n"
+            "                             boot the system and run an l4sim ELF image as a task\n"
             "  faults                     list the fault points (docs/faults.md: spec grammar)\n"
             "  mount DIR [--modules DIR] [--no-ticker]\n"
             "                             the namespace on DIR, read-only (FUSE), until\n"
@@ -166,6 +168,8 @@ int main(int argc, char **argv)
         return cmd_faults();
     if (!strcmp(cmd, "campaign"))
         return cmd_campaign(argc - 2, argv + 2);
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "mount")) {
 #ifdef L4SIM_HAVE_FUSE
         return cmd_mount(argc - 2, argv + 2);

@@ -1,0 +1,140 @@
+/*
+ * `l4sim run PROGRAM [ARGS...]`: boot the standard system, start PROGRAM
+ * (an ELF image built with the l4sim runtime) as a task, show what it
+ * prints, and end when it ends. Its directory becomes /modules, so the
+ * program is /modules/NAME inside the system.
+ */
+#define _GNU_SOURCE
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <l4srv/system.h>
+#include <l4srv/task.h>
+
+#include "commands.h"
+#include "demo.h"
+
+struct run {
+    char path[TASK_PATH_MAX + 1]; /* /modules/NAME */
+    char cmdline[TASK_CMDLINE_MAX + 1];
+    L4_Word_t flags;
+    int err;
+    L4_Word_t state, status;
+    bool trace, color;
+};
+
+static int run_root(void *arg)
+{
+    struct run *r = arg;
+    L4_ThreadId_t task;
+    r->err = task_new(r->path, r->cmdline, r->flags, &task, NULL);
+    if (!r->err)
+        r->err = task_wait(task, &r->state, &r->status);
+    return 0;
+}
+
+/* The program's output reaches the log service, which notes each line in the trace. */
+static void show(const char *line, size_t len, void *ctx)
+{
+    const struct run *r = ctx;
+    const char *log = memmem(line, len, " log: ", 6);
+    if (r->trace)
+        printf(r->color ? "    \033[2m| %.*s\033[0m\n" : "    | %.*s\n", (int) len, line);
+    else if (log)
+        printf("%.*s\n", (int) (len - (size_t) (log + 6 - line)), log + 6);
+    fflush(stdout);
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: l4sim run [--seed N] [--trace] [--eager] PROGRAM [ARGS...]\n");
+    return 2;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static struct run r;
+    struct demo_options opt = {.color = isatty(STDOUT_FILENO)};
+    int i = 0;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "--trace")) {
+            r.trace = true;
+        } else if (!strcmp(argv[i], "--eager")) {
+            r.flags |= TASK_LOAD_EAGER;
+        } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+            char *end;
+            opt.seed = strtoull(argv[++i], &end, 0);
+            if (*end || !*argv[i] || argv[i][0] == '-') {
+                fprintf(stderr, "l4sim run: --seed wants a whole number, not '%s'\n", argv[i]);
+                return 2;
+            }
+            opt.seed_given = true;
+        } else {
+            return usage();
+        }
+    }
+    if (i == argc)
+        return usage();
+    static char dir[4096], base[4096];
+    struct stat st;
+    if (stat(argv[i], &st) != 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "l4sim run: %s is not a file\n", argv[i]);
+        return 2;
+    }
+    snprintf(dir, sizeof(dir), "%s", argv[i]);
+    snprintf(base, sizeof(base), "%s", argv[i]);
+    const char *name = basename(base);
+    snprintf(r.path, sizeof(r.path), "/modules/%s", name);
+    size_t used = (size_t) snprintf(r.cmdline, sizeof(r.cmdline), "%s", name);
+    for (int k = i + 1; k < argc && used < sizeof(r.cmdline); k++)
+        used += (size_t) snprintf(r.cmdline + used, sizeof(r.cmdline) - used, " %s", argv[k]);
+    if (used >= sizeof(r.cmdline)) {
+        fprintf(stderr, "l4sim run: the command line is over %d bytes\n", TASK_CMDLINE_MAX);
+        return 2;
+    }
+    r.color = opt.color;
+    struct l4sim_config cfg;
+    demo_config(&opt, &cfg);
+    cfg.trace_sink = show;
+    cfg.trace_ctx = &r;
+    struct l4srv_options sys = {.modules_dir = dirname(dir)};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = l4srv_run(&cfg, &sys, run_root, &r);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    struct l4sim_stats s;
+    l4sim_get_stats(&s);
+    double wall_ms =
+        (double) (t1.tv_sec - t0.tv_sec) * 1e3 + (double) (t1.tv_nsec - t0.tv_nsec) / 1e6;
+    int status;
+    if (rc) {
+        printf("l4sim run: the run did not complete (%d)\n", rc);
+        status = 1;
+    } else if (r.err) {
+        printf("l4sim run: %s: %s\n", r.path, l4srv_strerror(r.err));
+        status = 1;
+    } else if (r.state == TASK_EXITED) {
+        printf("l4sim run: %s exited with status %ld\n", name, (long) r.status);
+        status = (int) (r.status & 0xff);
+    } else if (r.state == TASK_CRASHED) {
+        printf("l4sim run: %s crashed at address 0x%lx\n", name, r.status);
+        status = 128 + 11;
+    } else {
+        printf("l4sim run: %s was killed\n", name);
+        status = 128 + 9;
+    }
+    printf("    summary: %llu threads, %llu messages, %llu page faults, %.1f ms wall",
+           (unsigned long long) s.threads_created, (unsigned long long) s.ipc_count,
+           (unsigned long long) s.page_faults, wall_ms);
+    if (cfg.deterministic)
+        printf(", %llu us virtual; seed %llu (replay: --seed %llu)",
+               (unsigned long long) s.virtual_time_us, (unsigned long long) cfg.seed,
+               (unsigned long long) cfg.seed);
+    printf("\n");
+    return status;
+}
