@@ -228,10 +228,9 @@ static int obj_start(const struct srv_req *rq, char *buf)
     err = task_launch(t, path, cmdline, 0);
     if (err) {
         /* As it was: an object that has not started, ready for another try. */
-        t->state = TASK_NOT_STARTED;
-        t->status = 0;
-        t->ended_at = 0;
-        t->path[0] = t->cmdline[0] = 0;
+        struct task keep = *t;
+        *t = (struct task){.used = true, .object = true, .gen = keep.gen, .owner = keep.owner};
+        memcpy(t->name, keep.name, sizeof(t->name));
     }
     return err;
 }

@@ -7,7 +7,8 @@
  * a task, its /stats directory and its task file carry the record's
  * generation and slot (gen << 6 | slot), so a reused record never answers
  * an old handle; a thread file carries the thread's global ID, which no
- * other thread has while it lives.
+ * other thread has while it lives (thread number << 32 | version: it fits
+ * the 60 bits while thread numbers stay below 2^28, as l4sim's do).
  */
 #ifndef TASKSERVER_OBJECTS_H
 #define TASKSERVER_OBJECTS_H

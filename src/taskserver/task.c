@@ -392,10 +392,10 @@ static int op_new(const struct srv_req *rq, const char *path, const char *cmdlin
 static int op_fork(const struct srv_req *rq, L4_Word_t *out)
 {
     unsigned slot;
-    struct task *parent = task_of(rq->client, &slot), *child = task_alloc();
+    struct task *parent = task_of(rq->client, &slot), *child;
     if (!parent)
         return L4SRV_ERR_NON_EXISTENT; /* only a task's own threads fork it */
-    if (!child)
+    if (!(child = task_alloc()))       /* only now: it wipes the record it picks */
         return L4SRV_ERR_NO_MEM;
     child->owner = rq->client.raw;
     task_auto_name(child, parent->path);
