@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include <l4/ipc.h>
 #include <l4/schedule.h>
 #include <l4srv/mm.h>
 #include <l4srv/task.h>
@@ -474,6 +475,24 @@ static int read_stats(const char *name, const char *file, char *buf, size_t cap)
     return u_read_path(path, buf, cap, &len);
 }
 
+/*
+ * Free-running, the task may still be on its way to its receive: wait
+ * until two Infos 10 ms apart agree, so the file can be compared with one.
+ */
+static void settle(L4_ThreadId_t task, struct task_info *info)
+{
+    struct task_info again;
+    H_EQ(task_info(task, info), L4SRV_OK);
+    for (int i = 0; i < 200; i++) {
+        L4_Sleep(L4_TimePeriod(10 * 1000));
+        H_EQ(task_info(task, &again), L4SRV_OK);
+        if (!memcmp(info, &again, sizeof(again)))
+            return;
+        *info = again;
+    }
+    H_CHECK(!"the task's counters never stood still");
+}
+
 static int body_stats(void *arg)
 {
     (void) arg;
@@ -518,7 +537,7 @@ static int body_stats(void *arg)
     /* The task file matches Info, taken before and after it (nothing moved in between). */
     static char file[4096];
     struct task_info again;
-    H_EQ(task_info(task, &info), L4SRV_OK);
+    settle(task, &info);
     H_EQ(read_stats("watched", "task", file, sizeof(file)), 0);
     H_EQ(task_info(task, &again), L4SRV_OK);
     H_EQ(memcmp(&info, &again, sizeof(info)), 0);
