@@ -13,6 +13,7 @@
 
 #include <l4srv/file.h>
 
+#include "genfile.h"
 #include "ns.h"
 
 #define MAX_OPEN      64
@@ -244,28 +245,13 @@ static int do_seek(const struct srv_req *rq, L4_Word_t *pos)
     struct open_file *f = file_of(rq, rq->w[0]);
     if (!f)
         return L4SRV_ERR_NON_EXISTENT;
-    long size = contents_size(f), offset = (long) rq->w[1], base;
+    long size = contents_size(f);
     if (size < 0)
         return L4SRV_ERR_NON_EXISTENT;
-    switch (rq->w[2]) {
-    case FILE_SEEK_SET:
-        base = 0;
-        break;
-    case FILE_SEEK_CUR:
-        base = (long) f->offset;
-        break;
-    case FILE_SEEK_END:
-        base = size;
-        break;
-    default:
-        return L4SRV_ERR_INVALID_ARG;
-    }
-    /* Holes are not supported: anywhere from the start to the end. */
-    if (offset < -base || offset > size - base)
-        return L4SRV_ERR_INVALID_ARG;
-    f->offset = (L4_Word_t) (base + offset);
-    *pos = f->offset;
-    return 0;
+    int err = genfile_seek(f->offset, (L4_Word_t) size, rq->w[1], rq->w[2], pos);
+    if (!err)
+        f->offset = *pos;
+    return err;
 }
 
 static int do_size(const struct srv_req *rq, L4_Word_t *size)

@@ -6,7 +6,6 @@
  * nothing here can be written.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <l4/thread.h>
 #include <l4srv/file.h>
 
+#include "../root/genfile.h"
 #include "objects.h"
 
 #define MAX_OPEN  32
@@ -35,34 +35,16 @@ static struct open_file files[MAX_OPEN];
 
 /* ------------------------------------------------------------ the text */
 
-struct text {
-    char *buf;
-    size_t len;
-};
-
-static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct text *t, const char *fmt, ...)
+static void put_thread_name(struct gentext *t, L4_ThreadId_t id, L4_Word_t type)
 {
-    if (t->len + 1 >= TEXT_MAX)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(t->buf + t->len, TEXT_MAX - t->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        t->len = t->len + (size_t) n < TEXT_MAX ? t->len + (size_t) n : TEXT_MAX - 1;
-}
-
-static void put_thread_name(struct text *t, L4_ThreadId_t id, L4_Word_t type)
-{
-    put(t, "%lu.%lu %lu\n", L4_ThreadNo(id), L4_Version(id), type);
+    gentext_put(t, "%lu.%lu %lu\n", L4_ThreadNo(id), L4_Version(id), type);
 }
 
 /* "name type" lines, as the root name service lists its directories. */
-static void list(struct text *t, const struct obj *o)
+static void list(struct gentext *t, const struct obj *o)
 {
     if (o->kind == OBJ_STATS_TASK) {
-        put(t, "task %u\n", NAMING_FILE);
+        gentext_put(t, "task %u\n", NAMING_FILE);
         if (!task_alive(o->task))
             return;
         put_thread_name(t, o->task->rm, NAMING_FILE);
@@ -74,21 +56,21 @@ static void list(struct text *t, const struct obj *o)
     L4_Word_t type = o->kind == OBJ_TASKS_DIR ? NAMING_TASK : NAMING_DIRECTORY;
     for (unsigned i = 0; i < MAX_TASKS; i++)
         if (task_table[i].used)
-            put(t, "%s %lu\n", task_table[i].name, type);
+            gentext_put(t, "%s %lu\n", task_table[i].name, type);
 }
 
-static void task_file(struct text *t, struct task *task)
+static void task_file(struct gentext *t, struct task *task)
 {
     struct task_info info = task_statistics(task, TASK_MAX_THREADS);
-    put(t, "name %s\n", task->name);
+    gentext_put(t, "name %s\n", task->name);
     if (task->state != TASK_NOT_STARTED)
-        put(t, "id %lu.%lu\n", L4_ThreadNo(task->rm), L4_Version(task->rm));
-    put(t, "path %s\ncmdline %s\n", task->path, task->cmdline);
-    put(t, "state %s\nstatus %lu\nthreads %lu\n", task_state_name(info.state), info.status,
-        info.threads);
-    put(t, "cpu_us %lu\nipc_sent %lu\nipc_received %lu\npage_faults %lu\n", info.cpu_us,
-        info.ipc_sent, info.ipc_received, info.faults);
-    put(t, "resident_pages %lu\nswapped_pages %lu\n", info.resident, info.swapped);
+        gentext_put(t, "id %lu.%lu\n", L4_ThreadNo(task->rm), L4_Version(task->rm));
+    gentext_put(t, "path %s\ncmdline %s\n", task->path, task->cmdline);
+    gentext_put(t, "state %s\nstatus %lu\nthreads %lu\n", task_state_name(info.state), info.status,
+                info.threads);
+    gentext_put(t, "cpu_us %lu\nipc_sent %lu\nipc_received %lu\npage_faults %lu\n", info.cpu_us,
+                info.ipc_sent, info.ipc_received, info.faults);
+    gentext_put(t, "resident_pages %lu\nswapped_pages %lu\n", info.resident, info.swapped);
 }
 
 static const char *thread_state(L4_Word_t result)
@@ -107,7 +89,7 @@ static const char *thread_state(L4_Word_t result)
     return result < sizeof(names) / sizeof(names[0]) ? names[result] : "unknown";
 }
 
-static void thread_file(struct text *t, const struct obj *o)
+static void thread_file(struct gentext *t, const struct obj *o)
 {
     bool rm = o->thread == TASK_MAX_THREADS;
     L4_ThreadId_t id = rm ? o->task->rm : o->task->threads[o->thread];
@@ -115,11 +97,11 @@ static void thread_file(struct text *t, const struct obj *o)
     L4_ThreadStats(id, &st);
     /* All "leave it" controls: L4_Schedule only reports the thread's state. */
     L4_Word_t state = L4_Schedule(id, ~0UL, ~0UL, ~0UL, ~0UL, NULL);
-    put(t, "id %lu.%lu\ntask %s\nrole %s\n", L4_ThreadNo(id), L4_Version(id), o->task->name,
-        rm ? "region_mapper" : "thread");
-    put(t, "state %s\npriority %lu\n", thread_state(state), st.priority);
-    put(t, "cpu_us %lu\nipc_sent %lu\nipc_received %lu\npage_faults %lu\n", st.cpu_us, st.ipc_sent,
-        st.ipc_received, st.page_faults);
+    gentext_put(t, "id %lu.%lu\ntask %s\nrole %s\n", L4_ThreadNo(id), L4_Version(id), o->task->name,
+                rm ? "region_mapper" : "thread");
+    gentext_put(t, "state %s\npriority %lu\n", thread_state(state), st.priority);
+    gentext_put(t, "cpu_us %lu\nipc_sent %lu\nipc_received %lu\npage_faults %lu\n", st.cpu_us,
+                st.ipc_sent, st.ipc_received, st.page_faults);
 }
 
 /* ----------------------------------------------------------- the table */
@@ -163,7 +145,7 @@ static int do_open(const struct srv_req *rq, L4_Word_t *handle)
         i++;
     if (i == MAX_OPEN)
         return L4SRV_ERR_NO_MEM;
-    struct text t = {.buf = malloc(TEXT_MAX)};
+    struct gentext t = {.buf = malloc(TEXT_MAX), .cap = TEXT_MAX};
     if (!t.buf)
         return L4SRV_ERR_NO_MEM;
     if (o.kind == OBJ_TASK_FILE)
@@ -200,29 +182,6 @@ static void do_read(const struct srv_req *rq)
         f->offset += n; /* only what the client received counts as read */
 }
 
-static int do_seek(struct open_file *f, L4_Word_t offset, L4_Word_t whence, L4_Word_t *pos)
-{
-    long base, off = (long) offset, size = (long) f->len;
-    switch (whence) {
-    case FILE_SEEK_SET:
-        base = 0;
-        break;
-    case FILE_SEEK_CUR:
-        base = (long) f->offset;
-        break;
-    case FILE_SEEK_END:
-        base = size;
-        break;
-    default:
-        return L4SRV_ERR_INVALID_ARG;
-    }
-    if (off < -base || off > size - base)
-        return L4SRV_ERR_INVALID_ARG; /* anywhere from the start to the end, no holes */
-    f->offset = (L4_Word_t) (base + off);
-    *pos = f->offset;
-    return L4SRV_OK;
-}
-
 void taskfs_serve(const struct srv_req *rq)
 {
     struct open_file *f = NULL;
@@ -242,8 +201,8 @@ void taskfs_serve(const struct srv_req *rq)
         break;
     case FILE_SEEK:
         err = !srv_shape(rq, 3, 0) ? L4SRV_ERR_INVALID_ARG : file_of(rq, rq->w[0], true, &f);
-        if (!err)
-            err = do_seek(f, rq->w[1], rq->w[2], &word);
+        if (!err && !(err = genfile_seek(f->offset, f->len, rq->w[1], rq->w[2], &word)))
+            f->offset = word;
         break;
     case FILE_SIZE:
         err = !srv_shape(rq, 1, 0) ? L4SRV_ERR_INVALID_ARG : file_of(rq, rq->w[0], true, &f);
