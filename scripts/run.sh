@@ -8,9 +8,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JOBS="$(nproc 2>/dev/null || echo 2)"
 
 # Debian 12 packages the build and every test pass need. clang and
-# libclang-rt-14-dev are for the libFuzzer/sanitizer builds.
+# libclang-rt-14-dev are for the libFuzzer/sanitizer builds; mscgen,
+# graphviz and python3 render and check the l4sim command's pictures and
+# JSON traces.
 PACKAGES=(build-essential cmake pkg-config libelf-dev libcmocka-dev valgrind clang
-          libclang-rt-14-dev libfuse3-dev fuse3)
+          libclang-rt-14-dev libfuse3-dev fuse3 mscgen graphviz python3)
 
 # Valgrind options for the memcheck pass. --error-exitcode turns any reported
 # error, including a definite leak, into a failing test; ctest's own defect

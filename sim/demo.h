@@ -17,6 +17,13 @@ struct demo_options {
     const char *faults; /* fault spec (--faults), or NULL for L4SIM_FAULTS */
     bool seed_given;    /* --seed: overrides L4SIM_SEED and L4SIM_DETERMINISTIC=0 */
     uint64_t seed;
+    /* Trace views (sim/trace_view.h); NULL or false: not wanted. */
+    const char *filter;        /* --trace=FILTER: which lines the terminal shows */
+    const char *json_path;     /* --trace-json FILE: Chrome trace-event format */
+    const char *msc_path;      /* --msc FILE: message sequence chart for mscgen */
+    const char *svg_path;      /* --svg FILE: that chart rendered by mscgen */
+    const char *maps_dot_path; /* --maps-dot FILE: the mapping tree for Graphviz */
+    bool step;                 /* --step: wait for Enter at each kernel event */
 };
 
 /*
@@ -30,6 +37,9 @@ enum demo_outcome { DEMO_OK = 0, DEMO_RECOVERED, DEMO_FAILED, DEMO_DEADLOCK, DEM
 struct demo_result {
     enum demo_outcome outcome;
     struct l4sim_stats stats;
+    bool have_memory; /* the run had an MM server: its figures follow */
+    uint64_t page_ins, page_outs, zero_fills;
+    double wall_ms;
 };
 
 struct demo {
@@ -48,6 +58,16 @@ const struct demo *demo_find(const char *name);
 const char *demo_outcome_name(enum demo_outcome o);
 
 /*
+ * One option shared by every command that runs a system (--seed, --faults,
+ * --trace[=FILTER], --no-trace, --trace-json, --msc, --svg, --maps-dot,
+ * --step) at argv[*i]. Returns 1 if it was one (*i moved past its value),
+ * 0 if not, or -1 after printing what is wrong with it, prefixed by cmd.
+ */
+int demo_parse_option(struct demo_options *opt, const char *cmd, int argc, char **argv, int *i);
+/* The lines --help prints for those options. */
+extern const char demo_options_help[];
+
+/*
  * The configuration every demo starts from: deterministic unless
  * L4SIM_DETERMINISTIC=0, seed 1 unless L4SIM_SEED or --seed, and the
  * fault spec of --faults or L4SIM_FAULTS.
@@ -55,12 +75,40 @@ const char *demo_outcome_name(enum demo_outcome o);
 void demo_config(const struct demo_options *opt, struct l4sim_config *cfg);
 
 /*
- * After l4sim_run returned rc (the root's outcome, or L4SIM_DEADLOCK or
+ * Start of every demo: demo_config, the trace views opt asks for, and the
+ * header (title, then the seed to replay with). Starts the wall clock.
+ */
+void demo_begin(const struct demo_options *opt, struct l4sim_config *cfg, const char *title);
+
+/*
+ * l4srv_run, then the MM server's paging figures for the summary, read
+ * just before the servers go away. Demos that boot the standard servers
+ * use this instead of l4srv_run.
+ */
+struct l4srv_options;
+int demo_run_system(const struct l4sim_config *cfg, const struct l4srv_options *sys,
+                    int (*app)(void *arg), void *arg);
+
+/*
+ * From inside a run: write the mapping tree to --maps-dot's file now, at
+ * the demo's most telling moment (otherwise it is written when the root
+ * function returns). No-op without --maps-dot.
+ */
+void demo_maps_snapshot(void);
+
+/*
+ * After l4sim_run (or demo_run_system) returned rc (the root's outcome, or L4SIM_DEADLOCK or
  * L4SIM_BOOT_FAILED): classify the run (a broken invariant makes it
- * failed), print the summary with the faults that fired, and return the
- * exit status (0 for ok and recovered).
+ * failed), close the trace views, print the summary (threads, messages, page
+ * faults, pages in and out, virtual and wall time, faults that fired) and
+ * return the exit status (0 for ok and recovered).
  */
 int demo_finish(const char *name, const struct l4sim_config *cfg, int rc, struct demo_result *res);
+
+/* The summary lines alone, for commands that judge the outcome themselves. */
+void demo_summary(const struct l4sim_config *cfg, const struct demo_result *res);
+/* Close the trace views, take the figures into *res and print the summary. */
+int demo_end_run(const struct l4sim_config *cfg, struct demo_result *res);
 
 /* Narration: one numbered step, printed and flushed so it interleaves
  * correctly with trace lines written by other threads. */

@@ -169,29 +169,11 @@ static int demo_root(void *arg)
     return (int) st->outcome;
 }
 
-static void print_trace(const char *line, size_t len, void *ctx)
-{
-    const struct demo_options *opt = ctx;
-    printf(opt->color ? "    \033[2m| %.*s\033[0m\n" : "    | %.*s\n", (int) len, line);
-    fflush(stdout);
-}
-
 static int run(const struct demo_options *opt, struct demo_result *res)
 {
     struct l4sim_config cfg;
-    demo_config(opt, &cfg);
-    if (opt->trace) {
-        cfg.trace_sink = print_trace;
-        cfg.trace_ctx = (void *) opt;
-    }
-    printf("l4sim demo ipc: a client calls a server through the emulated L4 kernel.\n");
-    if (cfg.deterministic)
-        printf("Deterministic run, seed %llu (replay: --seed %llu; L4SIM_DETERMINISTIC=0 for "
-               "free-running threads).\n",
-               (unsigned long long) cfg.seed, (unsigned long long) cfg.seed);
-    if (opt->trace)
-        printf("Kernel trace lines start with '|': t=<µs> event thread [-> partner] "
-               "label u=<untyped words> t=<typed words>.\n");
+    demo_begin(opt, &cfg,
+               "l4sim demo ipc: a client calls a server through the emulated L4 kernel.");
     struct demo_state st = {0};
     memset(server_buffer, 0, sizeof(server_buffer));
     int rc = l4sim_run(&cfg, demo_root, &st);

@@ -3,7 +3,6 @@
  * fault points, or run a fault-injection campaign over a demo; it never
  * reaches into kernel internals, only the public headers.
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,18 +66,6 @@ static void list_demos(void)
         printf("  %-10s %s\n", demo_table[i]->name, demo_table[i]->summary);
 }
 
-/* A whole non-negative number, or -1. */
-static int parse_seed(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (!*s || *s == '-' || *end || errno)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int check_faults(const char *cmd, const char *spec)
 {
     char err[1024];
@@ -97,24 +84,12 @@ static int cmd_demo(int argc, char **argv)
         if (!strcmp(a, "--list")) {
             list_demos();
             return 0;
-        } else if (!strcmp(a, "--no-trace")) {
-            opt.trace = false;
-        } else if (!strcmp(a, "--trace")) {
-            opt.trace = true;
-        } else if (!strcmp(a, "--seed") || !strcmp(a, "--faults")) {
-            if (i + 1 == argc) {
-                fprintf(stderr, "l4sim demo: %s needs a value\n", a);
-                return 2;
-            }
-            const char *v = argv[++i];
-            if (a[2] == 'f') {
-                opt.faults = v;
-            } else if (parse_seed(v, &opt.seed) != 0) {
-                fprintf(stderr, "l4sim demo: --seed wants a whole number, not '%s'\n", v);
-                return 2;
-            } else {
-                opt.seed_given = true;
-            }
+        }
+        int used = demo_parse_option(&opt, "demo", argc, argv, &i);
+        if (used < 0)
+            return 2;
+        if (used > 0) {
+            continue;
         } else if (a[0] == '-') {
             fprintf(stderr, "l4sim demo: unknown option '%s'\n", a);
             return 2;

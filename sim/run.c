@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <l4srv/system.h>
@@ -52,7 +51,8 @@ static void show(const char *line, size_t len, void *ctx)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: l4sim run [--seed N] [--trace] [--eager] PROGRAM [ARGS...]\n");
+    fprintf(stderr, "usage: l4sim run [OPTIONS] [--eager] PROGRAM [ARGS...]\n%s",
+            demo_options_help);
     return 2;
 }
 
@@ -62,21 +62,15 @@ int cmd_run(int argc, char **argv)
     struct demo_options opt = {.color = isatty(STDOUT_FILENO)};
     int i = 0;
     for (; i < argc && argv[i][0] == '-'; i++) {
-        if (!strcmp(argv[i], "--trace")) {
-            r.trace = true;
-        } else if (!strcmp(argv[i], "--eager")) {
+        if (!strcmp(argv[i], "--eager")) {
             r.flags |= TASK_LOAD_EAGER;
-        } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
-            char *end;
-            opt.seed = strtoull(argv[++i], &end, 0);
-            if (*end || !*argv[i] || argv[i][0] == '-') {
-                fprintf(stderr, "l4sim run: --seed wants a whole number, not '%s'\n", argv[i]);
-                return 2;
-            }
-            opt.seed_given = true;
-        } else {
-            return usage();
+            continue;
         }
+        int used = demo_parse_option(&opt, "run", argc, argv, &i);
+        if (used < 0)
+            return 2;
+        if (used == 0)
+            return usage();
     }
     if (i == argc)
         return usage();
@@ -98,19 +92,17 @@ int cmd_run(int argc, char **argv)
         return 2;
     }
     r.color = opt.color;
+    r.trace = opt.trace;
+    opt.trace = false; /* the program's own lines are shown either way: show() decides */
     struct l4sim_config cfg;
-    demo_config(&opt, &cfg);
+    char title[TASK_PATH_MAX + 64];
+    snprintf(title, sizeof(title), "l4sim run: %s as a task of the standard system", r.path);
+    demo_begin(&opt, &cfg, title);
     cfg.trace_sink = show;
     cfg.trace_ctx = &r;
     struct l4srv_options sys = {.modules_dir = dirname(dir)};
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = l4srv_run(&cfg, &sys, run_root, &r);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    struct l4sim_stats s;
-    l4sim_get_stats(&s);
-    double wall_ms =
-        (double) (t1.tv_sec - t0.tv_sec) * 1e3 + (double) (t1.tv_nsec - t0.tv_nsec) / 1e6;
+    int rc = demo_run_system(&cfg, &sys, run_root, &r);
+    struct demo_result res;
     int status;
     if (rc) {
         printf("l4sim run: the run did not complete (%d)\n", rc);
@@ -128,13 +120,9 @@ int cmd_run(int argc, char **argv)
         printf("l4sim run: %s was killed\n", name);
         status = 128 + 9;
     }
-    printf("    summary: %llu threads, %llu messages, %llu page faults, %.1f ms wall",
-           (unsigned long long) s.threads_created, (unsigned long long) s.ipc_count,
-           (unsigned long long) s.page_faults, wall_ms);
+    demo_end_run(&cfg, &res);
     if (cfg.deterministic)
-        printf(", %llu us virtual; seed %llu (replay: --seed %llu)",
-               (unsigned long long) s.virtual_time_us, (unsigned long long) cfg.seed,
+        printf("    seed %llu (replay: --seed %llu)\n", (unsigned long long) cfg.seed,
                (unsigned long long) cfg.seed);
-    printf("\n");
     return status;
 }
