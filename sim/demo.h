@@ -90,6 +90,13 @@ int demo_run_system(const struct l4sim_config *cfg, const struct l4srv_options *
                     int (*app)(void *arg), void *arg);
 
 /*
+ * Where the l4sim ELF images (hello, fork, ticker, ...) are: $L4SIM_IMAGES,
+ * else the installed images, else the build tree's. NULL if none exists;
+ * a demo that needs them says so and fails.
+ */
+const char *demo_images_dir(void);
+
+/*
  * From inside a run: write the mapping tree to --maps-dot's file now, at
  * the demo's most telling moment (otherwise it is written when the root
  * function returns). No-op without --maps-dot.

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <l4sim/faults.h>
@@ -143,6 +144,22 @@ int demo_run_system(const struct l4sim_config *cfg, const struct l4srv_options *
 {
     struct system_app sa = {app, arg};
     return l4srv_run(cfg, sys, app_then_memory, &sa);
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return path && *path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *demo_images_dir(void)
+{
+    const char *env = getenv("L4SIM_IMAGES");
+    if (env)
+        return is_dir(env) ? env : NULL;
+    if (is_dir(L4SIM_INSTALLED_IMAGES_DIR))
+        return L4SIM_INSTALLED_IMAGES_DIR;
+    return is_dir(L4SIM_BUILD_IMAGES_DIR) ? L4SIM_BUILD_IMAGES_DIR : NULL;
 }
 
 void demo_maps_snapshot(void) {}

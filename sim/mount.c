@@ -23,6 +23,7 @@
 #include <l4srv/task.h>
 
 #include "commands.h"
+#include "demo.h"
 
 struct open_file {
     L4_ThreadId_t server;
@@ -226,7 +227,7 @@ static int mount_root(void *arg)
 int cmd_mount(int argc, char **argv)
 {
     struct mount_run m = {.ticker = true};
-    struct l4srv_options opt = {.modules_dir = L4SIM_BUILD_IMAGES_DIR};
+    struct l4srv_options opt = {.modules_dir = demo_images_dir()};
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--modules") && i + 1 < argc) {
             opt.modules_dir = argv[++i];
@@ -244,8 +245,10 @@ int cmd_mount(int argc, char **argv)
         fprintf(stderr, "l4sim mount: %s is not a directory\n", m.dir ? m.dir : "(none given)");
         return 2;
     }
-    if (stat(opt.modules_dir, &st) != 0)
-        opt.modules_dir = NULL; /* an installed l4sim without the build tree: no modules */
+    if (opt.modules_dir && stat(opt.modules_dir, &st) != 0) {
+        fprintf(stderr, "l4sim mount: %s is not a directory\n", opt.modules_dir);
+        return 2;
+    }
     struct l4sim_config cfg;
     l4sim_config_init(&cfg);
     cfg.deterministic = 0; /* tasks run while FUSE waits for the next request */
