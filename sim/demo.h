@@ -89,6 +89,12 @@ struct l4srv_options;
 int demo_run_system(const struct l4sim_config *cfg, const struct l4srv_options *sys,
                     int (*app)(void *arg), void *arg);
 
+/* l4sim_run, with the mapping tree drawn at the root's end (see below). */
+int demo_run_kernel(const struct l4sim_config *cfg, int (*root)(void *arg), void *arg);
+
+/* "sigma0", "root", "mm", "task", ... for the well-known threads; else NULL. */
+const char *demo_thread_name(L4_ThreadId_t tid, void *ctx);
+
 /*
  * Where the l4sim ELF images (hello, fork, ticker, ...) are: $L4SIM_IMAGES,
  * else the installed images, else the build tree's. NULL if none exists;
@@ -98,8 +104,9 @@ const char *demo_images_dir(void);
 
 /*
  * From inside a run: write the mapping tree to --maps-dot's file now, at
- * the demo's most telling moment (otherwise it is written when the root
- * function returns). No-op without --maps-dot.
+ * the demo's most telling moment (otherwise demo_run_kernel and
+ * demo_run_system write it when the root function returns). No-op
+ * without --maps-dot.
  */
 void demo_maps_snapshot(void);
 

@@ -3,13 +3,16 @@
  * outcome, and the summary it prints. Uses only the public headers.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <l4sim/faults.h>
+#include <l4srv/ids.h>
 #include <l4srv/mm.h>
 #include <l4srv/system.h>
 
@@ -50,7 +53,8 @@ void demo_config(const struct demo_options *opt, struct l4sim_config *cfg)
 const char demo_options_help[] =
     "  --seed N             replay deterministic run N (default 1)\n"
     "  --faults SPEC        inject faults (l4sim faults; docs/faults.md)\n"
-    "  --trace, --no-trace  show or hide the kernel trace\n";
+    "  --trace, --no-trace  show or hide the kernel trace\n"
+    "  --maps-dot FILE      draw the mapping database for Graphviz (dot -Tsvg)\n";
 
 /* A whole non-negative number, or -1. */
 static int parse_seed(const char *s, uint64_t *out)
@@ -75,14 +79,16 @@ int demo_parse_option(struct demo_options *opt, const char *cmd, int argc, char 
         opt->trace = false;
         return 1;
     }
-    if (strcmp(a, "--seed") && strcmp(a, "--faults"))
+    if (strcmp(a, "--seed") && strcmp(a, "--faults") && strcmp(a, "--maps-dot"))
         return 0;
     if (*i + 1 == argc) {
         fprintf(stderr, "l4sim %s: %s needs a value\n", cmd, a);
         return -1;
     }
     const char *v = argv[++*i];
-    if (a[2] == 'f') {
+    if (a[2] == 'm') {
+        opt->maps_dot_path = v;
+    } else if (a[2] == 'f') {
         opt->faults = v;
     } else if (parse_seed(v, &opt->seed) != 0) {
         fprintf(stderr, "l4sim %s: --seed wants a whole number, not '%s'\n", cmd, v);
@@ -97,6 +103,8 @@ static struct {
     struct timespec start;
     bool have_memory;
     struct mm_stats mm;
+    const char *maps_dot_path;
+    bool maps_written;
 } run_state;
 
 static void print_trace(const char *line, size_t len, void *ctx)
@@ -114,6 +122,8 @@ void demo_begin(const struct demo_options *opt, struct l4sim_config *cfg, const 
         cfg->trace_ctx = (void *) opt;
     }
     run_state.have_memory = false;
+    run_state.maps_dot_path = opt->maps_dot_path;
+    run_state.maps_written = false;
     printf("%s\n", title);
     if (cfg->deterministic)
         printf("Deterministic run, seed %llu (replay: --seed %llu; L4SIM_DETERMINISTIC=0 for "
@@ -124,26 +134,6 @@ void demo_begin(const struct demo_options *opt, struct l4sim_config *cfg, const 
                "label u=<untyped words> t=<typed words>.\n");
     fflush(stdout);
     clock_gettime(CLOCK_MONOTONIC, &run_state.start);
-}
-
-struct system_app {
-    int (*app)(void *arg);
-    void *arg;
-};
-
-static int app_then_memory(void *arg)
-{
-    const struct system_app *sa = arg;
-    int rc = sa->app(sa->arg);
-    run_state.have_memory = mm_stats(&run_state.mm) == 0;
-    return rc;
-}
-
-int demo_run_system(const struct l4sim_config *cfg, const struct l4srv_options *sys,
-                    int (*app)(void *arg), void *arg)
-{
-    struct system_app sa = {app, arg};
-    return l4srv_run(cfg, sys, app_then_memory, &sa);
 }
 
 static bool is_dir(const char *path)
@@ -162,7 +152,88 @@ const char *demo_images_dir(void)
     return is_dir(L4SIM_BUILD_IMAGES_DIR) ? L4SIM_BUILD_IMAGES_DIR : NULL;
 }
 
-void demo_maps_snapshot(void) {}
+/* The system servers by name, for pictures of the running system. */
+const char *demo_thread_name(L4_ThreadId_t tid, void *ctx)
+{
+    (void) ctx;
+    static const char *const names[] = {
+        [0] = "root",
+        [L4SRV_MM] = "mm",
+        [L4SRV_MM_IO] = "mm-io",
+        [L4SRV_MM_IO + 1] = "mm-io",
+        [L4SRV_SWAP] = "swap",
+        [L4SRV_TASK] = "task",
+        [L4SRV_NAMING] = "naming",
+        [L4SRV_LOG] = "log",
+    };
+    L4_Word_t root = l4srv_root_threadno(), no = L4_ThreadNo(tid);
+    if (no == root - 2)
+        return "sigma0";
+    if (no < root || no - root >= sizeof(names) / sizeof(names[0]))
+        return NULL;
+    return names[no - root];
+}
+
+void demo_maps_snapshot(void)
+{
+    if (!run_state.maps_dot_path)
+        return;
+    int fd = open(run_state.maps_dot_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || l4sim_maps_dot(fd, demo_thread_name, NULL) != 0)
+        fprintf(stderr, "l4sim: cannot write the mapping tree to %s\n", run_state.maps_dot_path);
+    else
+        run_state.maps_written = true;
+    if (fd >= 0)
+        close(fd);
+}
+
+/* Every root function is wrapped: the mapping tree is drawn at its end
+ * unless the demo drew it at a better moment. */
+static void maps_at_end(void)
+{
+    if (!run_state.maps_written)
+        demo_maps_snapshot();
+}
+
+struct kernel_root {
+    int (*root)(void *arg);
+    void *arg;
+};
+
+static int root_then_maps(void *arg)
+{
+    const struct kernel_root *kr = arg;
+    int rc = kr->root(kr->arg);
+    maps_at_end();
+    return rc;
+}
+
+int demo_run_kernel(const struct l4sim_config *cfg, int (*root)(void *arg), void *arg)
+{
+    struct kernel_root kr = {root, arg};
+    return l4sim_run(cfg, root_then_maps, &kr);
+}
+
+struct system_app {
+    int (*app)(void *arg);
+    void *arg;
+};
+
+static int app_then_memory(void *arg)
+{
+    const struct system_app *sa = arg;
+    int rc = sa->app(sa->arg);
+    run_state.have_memory = mm_stats(&run_state.mm) == 0;
+    maps_at_end();
+    return rc;
+}
+
+int demo_run_system(const struct l4sim_config *cfg, const struct l4srv_options *sys,
+                    int (*app)(void *arg), void *arg)
+{
+    struct system_app sa = {app, arg};
+    return l4srv_run(cfg, sys, app_then_memory, &sa);
+}
 
 static void print_fired(void)
 {

@@ -176,7 +176,7 @@ static int run(const struct demo_options *opt, struct demo_result *res)
                "l4sim demo ipc: a client calls a server through the emulated L4 kernel.");
     struct demo_state st = {0};
     memset(server_buffer, 0, sizeof(server_buffer));
-    int rc = l4sim_run(&cfg, demo_root, &st);
+    int rc = demo_run_kernel(&cfg, demo_root, &st);
     free(st.stack);
     narrate("Shutdown: every thread, space and allocation of the run is gone.");
     return demo_finish("ipc", &cfg, rc, res);

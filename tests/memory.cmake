@@ -1,6 +1,7 @@
 # Address-space suites (issue 3): page faults, exceptions, map/grant/unmap,
 # sigma0 and windows, each a CMocka executable sharing the kernel harness.
-foreach(suite memory pagefault kstack mapping string_fault string_fault_order memory_badinput)
+foreach(suite memory pagefault kstack mapping maps_dot string_fault string_fault_order
+              memory_badinput)
   l4sim_test(test_${suite} ${CMAKE_CURRENT_SOURCE_DIR}/test_${suite}.c)
   target_link_libraries(test_${suite} PRIVATE l4sim_test_harness)
 endforeach()

@@ -111,6 +111,20 @@ void l4sim_get_stats(struct l4sim_stats *out);
  */
 L4_Word_t l4sim_window_stack(L4_ThreadId_t any_thread_of_space, L4_Word_t lo, L4_Word_t hi);
 
+/* Names a thread in pictures ("mm", "root"), or NULL for its number alone. */
+typedef const char *(*l4sim_thread_namer)(L4_ThreadId_t tid, void *ctx);
+
+/*
+ * Write the mapping database, as it is now, to fd as a Graphviz digraph:
+ * every page mapped outside sigma0 with the page it came from, or, when
+ * there are more than a few dozen, one edge per pair of spaces with the
+ * page count, the rights and the first runs of addresses. Addresses are
+ * window offsets as in the trace. Called from a thread of the running
+ * system; namer may be NULL. Returns 0, or -1 (no system, bad fd, no
+ * memory).
+ */
+int l4sim_maps_dot(int fd, l4sim_thread_namer namer, void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,7 @@
 /*
  * The memory layer's shared state and the helpers its two halves use:
  * window.c (reservation, windows, host mappings, VMA count) and mapdb.c
- * (the mapping database). Only those two files include this.
+ * (the mapping database), and mapdot.c, which draws the database.
  */
 #ifndef L4SIM_MEMSTATE_H
 #define L4SIM_MEMSTATE_H
