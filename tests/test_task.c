@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <l4/kdebug.h>
+#include <l4sim/faults.h>
 #include <l4srv/mm.h>
 #include <l4srv/task.h>
 
@@ -479,6 +480,73 @@ static void new_kill_repeated(void **state)
     assert_int_equal(h_settled_tasks(threads), threads);
 }
 
+/* ------------------------------------------------------ injected faults */
+
+static uint64_t fired(const char *name)
+{
+    for (unsigned i = 0; i < l4sim_fault_point_count(); i++) {
+        struct l4sim_fault_point p;
+        if (l4sim_fault_point_get(i, &p) == 0 && !strcmp(p.name, name))
+            return p.fired;
+    }
+    return ~0ULL;
+}
+
+static int body_elf_io_error(void *arg)
+{
+    (void) arg;
+    struct mm_stats before;
+    H_EQ(mm_stats(&before), L4SRV_OK);
+    L4_ThreadId_t task;
+    /* The first read of the image fails: New says so and leaves nothing behind. */
+    H_EQ(task_new("/modules/hello", "hello", 0, &task, NULL), L4SRV_ERR_IO);
+    H_EQ(fired("elf/read/io-error"), 1);
+    frames_balanced(&before);
+    /* The rule fired once; the next New reads the image and runs it. */
+    L4_Word_t status = 99;
+    H_EQ(run_program("/modules/hello", "hello", 0, &status), TASK_EXITED);
+    H_EQ(status, 0);
+    H_EQ(fired("elf/read/io-error"), 1);
+    frames_balanced(&before);
+    return 0;
+}
+
+static void injected_elf_read_error_fails_new_cleanly(void **state)
+{
+    (void) state;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.faults = "elf/read/io-error:once";
+    assert_int_equal(h_run_system_config(&cfg, &images, body_elf_io_error, NULL), 0);
+}
+
+static int body_task_crash(void *arg)
+{
+    (void) arg;
+    struct mm_stats before;
+    H_EQ(mm_stats(&before), L4SRV_OK);
+    /* fork asks the task server for Fork: that request finds its task crashed. */
+    L4_Word_t status = 99;
+    H_EQ(run_program("/modules/fork", "fork", 0, &status), TASK_CRASHED);
+    H_EQ(fired("task/crash"), 1);
+    H_CHECK(!logged("fork: parent sees"));
+    frames_balanced(&before);
+    /* Once: the next run is untouched. */
+    H_EQ(run_program("/modules/fork", "fork", 0, &status), TASK_EXITED);
+    H_EQ(status, 0);
+    frames_balanced(&before);
+    return 0;
+}
+
+static void injected_task_crash_ends_the_asking_task(void **state)
+{
+    (void) state;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.faults = "task/crash:once";
+    assert_int_equal(h_run_system_config(&cfg, &images, body_task_crash, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -497,6 +565,8 @@ int main(void)
         cmocka_unit_test(exec_replaces_the_program),
         cmocka_unit_test(statistics),
         cmocka_unit_test(new_kill_repeated),
+        cmocka_unit_test(injected_elf_read_error_fails_new_cleanly),
+        cmocka_unit_test(injected_task_crash_ends_the_asking_task),
     };
     if (getenv("TEST_FILTER")) /* one case, when debugging: TEST_FILTER=kill_* */
         cmocka_set_test_filter(getenv("TEST_FILTER"));

@@ -42,8 +42,9 @@ static const struct {
     [FP_SERVER_HANG] = {"server/hang", "the thread's next receive never returns"},
     [FP_MM_FRAMES_EXHAUST] = {"mm/frames/exhaust", "(server) the MM server finds no free frame"},
     [FP_MM_SWAP_IO_ERROR] = {"mm/swap/io-error", "(server) a swap read or write fails"},
-    [FP_ELF_READ_IO_ERROR] = {"elf/read/io-error", "(server) reading an ELF image fails"},
-    [FP_TASK_CRASH] = {"task/crash", "(server) the task server kills a task"},
+    [FP_ELF_READ_IO_ERROR] = {"elf/read/io-error",
+                              "(server) a read of an ELF image fails: New/Exec answer io"},
+    [FP_TASK_CRASH] = {"task/crash", "(server) a task asking the task server is ended as crashed"},
 };
 
 /* A thread (number, version 0 for any), or a window when is_window. */

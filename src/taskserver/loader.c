@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include <l4/kdebug.h>
+#include <l4srv/faultpoint.h>
 #include <l4srv/file.h>
 #include <l4srv/naming.h>
 
@@ -20,6 +21,8 @@ static int read_all(L4_ThreadId_t server, L4_Word_t file, size_t size, unsigned 
     size_t done = 0;
     while (done < size) {
         size_t want = size - done < FILE_IO_MAX ? size - done : FILE_IO_MAX, got = 0;
+        if (l4srv_fault("elf/read/io-error")) /* as if the file's server had failed the read */
+            return L4SRV_ERR_IO;
         int err = file_read(server, file, buf + done, want, &got);
         if (err == L4SRV_ERR_END_OF_FILE || (!err && !got))
             return L4SRV_ERR_IO; /* shorter than it said */

@@ -17,6 +17,7 @@
 #include <l4/sigma0.h>
 #include <l4/space.h>
 #include <l4/thread.h>
+#include <l4srv/faultpoint.h>
 #include <l4srv/file.h>
 #include <l4srv/ids.h>
 #include <l4srv/mm.h>
@@ -631,6 +632,22 @@ static bool crashed(const struct srv_req *rq)
     return true;
 }
 
+/*
+ * task/crash: a request from a task's thread (or its region mapper) finds
+ * the task crashed instead, as if it had faulted fatally just before. The
+ * request is never answered: its sender is gone with the task.
+ */
+static bool injected_crash(const struct srv_req *rq)
+{
+    unsigned slot;
+    struct task *t = task_of(rq->client, &slot);
+    if (!t || !l4srv_fault_for("task/crash", rq->client))
+        return false;
+    note("task %lx crashed: injected (task/crash)", t->rm.raw);
+    task_end(t, TASK_CRASHED, 0);
+    return true;
+}
+
 static bool park_waiter(const struct srv_req *rq, struct task *t)
 {
     for (unsigned i = 0; i < MAX_WAITERS; i++)
@@ -760,6 +777,8 @@ static void serve(void)
         srv_receive(&rq, buf, sizeof(buf) - 1);
         if (rq.label == RMI_FAULT && crashed(&rq))
             continue; /* the region mapper that sent it is gone */
+        if (injected_crash(&rq))
+            continue;
         if (objects_serve(&rq, buf))
             continue;
         L4_Word_t out[sizeof(struct task_info) / sizeof(L4_Word_t)];
