@@ -15,6 +15,7 @@
 
 #include <l4/kdebug.h>
 #include <l4sim/faults.h>
+#include <l4srv/call.h>
 #include <l4srv/mm.h>
 #include <l4srv/task.h>
 
@@ -547,6 +548,37 @@ static void injected_task_crash_ends_the_asking_task(void **state)
     assert_int_equal(h_run_system_config(&cfg, &images, body_task_crash, NULL), 0);
 }
 
+static int body_unanswered(void *arg)
+{
+    (void) arg;
+    /* Short waits, so that a free-running (Valgrind) pass stays quick too. */
+    unsigned old = l4srv_set_call_timeout(300);
+    struct task_info info;
+    /* The rules drop one request to each server: the sender sees success,
+     * nobody answers, and the stub reports it instead of waiting for ever. */
+    H_EQ(task_info(task_server(), &info), L4SRV_ERR_UNRESPONSIVE);
+    L4_Word_t broken = 99;
+    H_EQ(mm_audit(&broken), L4SRV_ERR_UNRESPONSIVE);
+    H_EQ(fired("ipc/send/drop"), 2);
+    /* Both servers are fine: the next requests are answered. */
+    H_EQ(mm_audit(&broken), L4SRV_OK);
+    H_EQ(broken, 0);
+    L4_Word_t status = 99;
+    H_EQ(run_program("/modules/hello", "hello", 0, &status), TASK_EXITED);
+    H_EQ(l4srv_set_call_timeout(old), 300);
+    return 0;
+}
+
+static void clients_report_a_server_that_does_not_answer(void **state)
+{
+    (void) state;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.faults = "ipc/send/drop:src=root,dst=task,label=0x540d,once;"
+                 "ipc/send/drop:src=root,dst=mm,label=0x4d22,once";
+    assert_int_equal(h_run_system_config(&cfg, &images, body_unanswered, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -567,6 +599,7 @@ int main(void)
         cmocka_unit_test(new_kill_repeated),
         cmocka_unit_test(injected_elf_read_error_fails_new_cleanly),
         cmocka_unit_test(injected_task_crash_ends_the_asking_task),
+        cmocka_unit_test(clients_report_a_server_that_does_not_answer),
     };
     if (getenv("TEST_FILTER")) /* one case, when debugging: TEST_FILTER=kill_* */
         cmocka_set_test_filter(getenv("TEST_FILTER"));

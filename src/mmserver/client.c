@@ -7,6 +7,7 @@
 
 #include <l4/ipc.h>
 #include <l4/message.h>
+#include <l4srv/call.h>
 #include <l4srv/ids.h>
 #include <l4srv/mm.h>
 
@@ -15,11 +16,17 @@ L4_ThreadId_t mm_server(void)
     return l4srv_id(L4SRV_MM);
 }
 
+static L4_MsgTag_t call_server(void)
+{
+    L4_Time_t timeout = l4srv_call_timeout();
+    return L4_Call_Timeouts(mm_server(), timeout, timeout);
+}
+
 /* The reply's exception, or its words (at least n_out of them) into out. */
 static int mm_result(L4_MsgTag_t tag, unsigned n_out, L4_Word_t *out)
 {
     if (L4_IpcFailed(tag))
-        return L4SRV_ERR_IPC;
+        return l4srv_ipc_failure();
     if (L4_Label(tag))
         return L4_Label(tag) < L4SRV_ERR_COUNT ? (int) L4_Label(tag) : L4SRV_ERR_GENERIC;
     if (L4_UntypedWords(tag) < n_out)
@@ -39,7 +46,7 @@ static int mm_call(L4_Word_t label, unsigned n_in, const L4_Word_t *in, unsigned
         L4_MsgAppendWord(&msg, in[i]);
     L4_Set_MsgLabel(&msg, label);
     L4_MsgLoad(&msg);
-    return mm_result(L4_Call(mm_server()), n_out, out);
+    return mm_result(call_server(), n_out, out);
 }
 
 int mm_malloc(L4_Word_t size, L4_Word_t *location)
@@ -77,7 +84,7 @@ static int page_fill(L4_Word_t address, L4_Word_t rights, L4_Word_t flags, const
     /* The reply maps the page: accept it anywhere in our own space, for this call only. */
     L4_Acceptor_t before = L4_Accepted();
     L4_Accept(L4_MapGrantItems(L4_CompleteAddressSpace));
-    L4_MsgTag_t tag = L4_Call(mm_server());
+    L4_MsgTag_t tag = call_server();
     L4_Accept(before);
     return mm_result(tag, 0, NULL);
 }

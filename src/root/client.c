@@ -6,9 +6,22 @@
 #include <l4/ipc.h>
 #include <l4/message.h>
 #include <l4/thread.h>
+#include <l4srv/call.h>
 #include <l4srv/errors.h>
 
 #include "client.h"
+
+static _Atomic unsigned call_timeout_ms = L4SRV_CALL_TIMEOUT_MS;
+
+unsigned l4srv_set_call_timeout(unsigned ms)
+{
+    return __atomic_exchange_n(&call_timeout_ms, ms, __ATOMIC_RELAXED);
+}
+
+unsigned l4srv_call_timeout_ms(void)
+{
+    return __atomic_load_n(&call_timeout_ms, __ATOMIC_RELAXED);
+}
 
 static void load_request(const struct client_msg *rq)
 {
@@ -69,8 +82,9 @@ int client_call(L4_ThreadId_t server, const struct client_msg *rq, struct client
     L4_StoreBRs(0, 3, saved);
     accept_reply(rbuf, rcap);
     load_request(rq);
-    L4_MsgTag_t tag = L4_Call(server);
-    int err = L4_IpcFailed(tag) ? L4SRV_ERR_IPC : store_reply(tag, rp, rbuf, rcap);
+    L4_Time_t timeout = l4srv_call_timeout();
+    L4_MsgTag_t tag = L4_Call_Timeouts(server, timeout, rq->reply_may_wait ? L4_Never : timeout);
+    int err = L4_IpcFailed(tag) ? l4srv_ipc_failure() : store_reply(tag, rp, rbuf, rcap);
     L4_LoadBRs(0, 3, saved);
     return err;
 }

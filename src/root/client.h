@@ -5,6 +5,7 @@
 #ifndef ROOT_CLIENT_H
 #define ROOT_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <l4/types.h>
@@ -17,13 +18,16 @@ struct client_msg {
     L4_Word_t w[CLIENT_MAX_WORDS];
     const void *str; /* a string to send (request) or that arrived (reply), or NULL */
     size_t len;
+    bool reply_may_wait; /* a wait by design (task_wait): only the request is timed */
 };
 
 /*
  * Call server with rq; the reply goes to *rp, a string in it to rbuf
  * (rcap bytes) if rbuf is not NULL. Returns the reply's label (0 or an
- * l4srv_error), or L4SRV_ERR_IPC if the IPC failed. The caller's BR0..BR2
- * are kept.
+ * l4srv_error), L4SRV_ERR_UNRESPONSIVE if the server did not take the
+ * request or answer within the call timeout (<l4srv/call.h>), or
+ * L4SRV_ERR_IPC if the IPC failed otherwise. The caller's BR0..BR2 are
+ * kept.
  */
 int client_call(L4_ThreadId_t server, const struct client_msg *rq, struct client_msg *rp,
                 void *rbuf, size_t rcap);

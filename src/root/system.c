@@ -7,7 +7,9 @@
 
 #include <l4/kdebug.h>
 #include <l4/thread.h>
+#include <l4sim/faults.h>
 #include <l4srv/errors.h>
+#include <l4srv/mm.h>
 #include <l4srv/system.h>
 
 #include "../mmserver/start.h"
@@ -20,6 +22,46 @@ struct boot {
     int (*app)(void *arg);
     void *arg;
 };
+
+/*
+ * The servers' invariants, checked by the kernel when the application
+ * returns (l4sim_invariant_add). A server that cannot answer gives no
+ * verdict: that is the fault's doing, which the run reports already.
+ */
+static int frames_accounted(void *ctx, char *why, size_t cap)
+{
+    (void) ctx;
+    struct mm_stats st;
+    L4_Word_t broken = 0;
+    if (mm_stats(&st) || mm_audit(&broken))
+        return 0;
+    if (st.frames_free + st.frames_used != st.frames_total) {
+        snprintf(why, cap, "%llu free + %llu used frames, of %llu",
+                 (unsigned long long) st.frames_free, (unsigned long long) st.frames_used,
+                 (unsigned long long) st.frames_total);
+        return 1;
+    }
+    if (st.swap_used > st.swap_slots || broken) {
+        snprintf(why, cap, "%llu of %llu swap slots used; %lu table checks broken (trace)",
+                 (unsigned long long) st.swap_used, (unsigned long long) st.swap_slots,
+                 (unsigned long) broken);
+        return 1;
+    }
+    return 0;
+}
+
+static int tasks_reclaimed(void *ctx, char *why, size_t cap)
+{
+    (void) ctx;
+    L4_Word_t leaked = 0;
+    L4_ThreadId_t first;
+    if (task_audit(&leaked, &first) || !leaked)
+        return 0;
+    snprintf(why, cap, "%lu ended task%s still %s a space at the MM server (region mapper %lu.%lu)",
+             (unsigned long) leaked, leaked == 1 ? "" : "s", leaked == 1 ? "has" : "have",
+             (unsigned long) L4_ThreadNo(first), (unsigned long) L4_Version(first));
+    return 1;
+}
 
 static int root_main(void *arg)
 {
@@ -45,6 +87,9 @@ static int root_main(void *arg)
     }
     if (!services_start(boot->seed))
         return L4SIM_BOOT_FAILED;
+    l4sim_invariant_add("mm: frame accounting (free + used = total) and tables", frames_accounted,
+                        NULL);
+    l4sim_invariant_add("task: every ended task's memory reclaimed", tasks_reclaimed, NULL);
     L4_KDB_PrintString("root: system up, running the application");
     return boot->app(boot->arg);
 }

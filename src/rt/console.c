@@ -26,7 +26,7 @@ static void send_line(void)
     L4_MsgAppendSimpleStringItem(&msg, L4_StringItem((int) len, line));
     L4_MsgLoad(&msg);
     L4_Accept(L4_UntypedWordsAcceptor);
-    L4_Call(l4srv_id(L4SRV_LOG));
+    L4_Call_Timeouts(l4srv_id(L4SRV_LOG), RT_CALL_TIMEOUT, RT_CALL_TIMEOUT);
     len = 0;
 }
 

@@ -12,6 +12,7 @@
 #include <l4/thread.h>
 #include <l4/types.h>
 #include <l4rt/l4rt.h>
+#include <l4srv/call.h>
 #include <l4srv/task.h>
 
 /* Set by every start, before anything else runs on that thread. */
@@ -30,10 +31,17 @@ struct rt_lock {
 void rt_lock(struct rt_lock *l);
 void rt_unlock(struct rt_lock *l);
 
+/* Images do not link the host's stubs: they wait the default call timeout. */
+#define RT_CALL_TIMEOUT L4_TimePeriod(1000ULL * L4SRV_CALL_TIMEOUT_MS)
+
 /* One Call to a server: label, u words; the reply's first `want` words to
- * out. 0, the reply's error label, or L4SRV_ERR_IPC. */
+ * out. 0, the reply's error label, L4SRV_ERR_UNRESPONSIVE when the server
+ * takes neither request nor reply in RT_CALL_TIMEOUT, or L4SRV_ERR_IPC. */
 int rt_call(L4_ThreadId_t to, L4_Word_t label, unsigned u, const L4_Word_t *w, unsigned want,
             L4_Word_t *out);
+/* The same for a wait by design (task_wait): only the request is timed. */
+int rt_call_waiting(L4_ThreadId_t to, L4_Word_t label, unsigned u, const L4_Word_t *w,
+                    unsigned want, L4_Word_t *out);
 
 /* console.c: put under the lock, so that one printf is never torn apart. */
 void rt_console_lock(void);

@@ -112,8 +112,8 @@ void rt_unlock(struct rt_lock *l)
     __atomic_store_n(&l->held, 0, __ATOMIC_RELEASE);
 }
 
-int rt_call(L4_ThreadId_t to, L4_Word_t label, unsigned u, const L4_Word_t *w, unsigned want,
-            L4_Word_t *out)
+static int call_timed(L4_ThreadId_t to, L4_Word_t label, unsigned u, const L4_Word_t *w,
+                      unsigned want, L4_Word_t *out, L4_Time_t reply_timeout)
 {
     L4_Msg_t msg;
     L4_MsgClear(&msg);
@@ -122,9 +122,9 @@ int rt_call(L4_ThreadId_t to, L4_Word_t label, unsigned u, const L4_Word_t *w, u
         L4_MsgAppendWord(&msg, w[i]);
     L4_MsgLoad(&msg);
     L4_Accept(L4_UntypedWordsAcceptor);
-    L4_MsgTag_t tag = L4_Call(to);
+    L4_MsgTag_t tag = L4_Call_Timeouts(to, RT_CALL_TIMEOUT, reply_timeout);
     if (L4_IpcFailed(tag))
-        return L4SRV_ERR_IPC;
+        return l4srv_ipc_failure();
     L4_Word_t err = L4_Label(tag);
     if (err)
         return err < L4SRV_ERR_COUNT ? (int) err : L4SRV_ERR_GENERIC;
@@ -133,4 +133,16 @@ int rt_call(L4_ThreadId_t to, L4_Word_t label, unsigned u, const L4_Word_t *w, u
     if (want)
         L4_StoreMRs(1, (int) want, out);
     return 0;
+}
+
+int rt_call(L4_ThreadId_t to, L4_Word_t label, unsigned u, const L4_Word_t *w, unsigned want,
+            L4_Word_t *out)
+{
+    return call_timed(to, label, u, w, want, out, RT_CALL_TIMEOUT);
+}
+
+int rt_call_waiting(L4_ThreadId_t to, L4_Word_t label, unsigned u, const L4_Word_t *w,
+                    unsigned want, L4_Word_t *out)
+{
+    return call_timed(to, label, u, w, want, out, L4_Never);
 }

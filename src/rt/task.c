@@ -46,7 +46,7 @@ int task_kill(L4_ThreadId_t thread_or_task)
 int task_wait(L4_ThreadId_t task, L4_Word_t *state, L4_Word_t *status)
 {
     L4_Word_t w[1] = {task.raw}, r[2];
-    int err = rt_call(task_server(), TASK_WAIT, 1, w, 2, r);
+    int err = rt_call_waiting(task_server(), TASK_WAIT, 1, w, 2, r);
     if (!err) {
         *state = r[0];
         *status = r[1];
@@ -91,7 +91,7 @@ int task_obj_getcmdline(L4_ThreadId_t server, char *buf, size_t cap)
     L4_MsgBufferClear(&rcv);
     L4_MsgBufferAppendSimpleRcvString(&rcv, L4_StringItem((int) cap - 1, buf));
     L4_AcceptStrings(L4_StringItemsAcceptor, &rcv);
-    L4_MsgTag_t tag = L4_Call(server);
+    L4_MsgTag_t tag = L4_Call_Timeouts(server, RT_CALL_TIMEOUT, RT_CALL_TIMEOUT);
     L4_Accept(L4_UntypedWordsAcceptor); /* rt_call expects no string buffer */
     L4_Word_t len = cap;
     if (L4_IpcFailed(tag))

@@ -137,8 +137,10 @@ int task_ping(L4_ThreadId_t task, L4_Word_t timeout_ms)
 
 int task_wait(L4_ThreadId_t task, L4_Word_t *state, L4_Word_t *status)
 {
+    /* The reply comes when the task ends: only the request is timed. */
+    struct client_msg rq = {.label = TASK_WAIT, .u = 1, .w = {task.raw}, .reply_may_wait = true};
     L4_Word_t out[2];
-    int err = call(TASK_WAIT, 1, &task.raw, out, 2);
+    int err = send(task_server(), &rq, out, 2);
     if (!err) {
         *state = out[0];
         if (status)

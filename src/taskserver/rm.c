@@ -17,6 +17,7 @@
 #include <l4/message.h>
 #include <l4/pagefault.h>
 #include <l4/thread.h>
+#include <l4srv/call.h>
 #include <l4srv/ids.h>
 #include <l4srv/mm.h>
 
@@ -69,10 +70,11 @@ static int mm_page(L4_Word_t addr, L4_Word_t ip, unsigned access)
     L4_LoadMR(0, tag.raw);
     L4_LoadMR(1, addr);
     L4_LoadMR(2, ip);
-    tag = L4_Call(mm_server());
+    L4_Time_t timeout = l4srv_call_timeout();
+    tag = L4_Call_Timeouts(mm_server(), timeout, timeout);
     L4_Accept(L4_UntypedWordsAcceptor);
     if (L4_IpcFailed(tag))
-        return L4SRV_ERR_IPC;
+        return l4srv_ipc_failure();
     if (L4_TypedWords(tag))
         return L4SRV_OK;
     return L4_Label(tag) == L4SRV_ERR_NON_EXISTENT ? L4SRV_ERR_NON_EXISTENT : L4SRV_ERR_NO_MEM;

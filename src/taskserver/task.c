@@ -17,6 +17,7 @@
 #include <l4/sigma0.h>
 #include <l4/space.h>
 #include <l4/thread.h>
+#include <l4srv/call.h>
 #include <l4srv/faultpoint.h>
 #include <l4srv/file.h>
 #include <l4srv/ids.h>
@@ -29,6 +30,7 @@
 
 #define TASK_READY 0x5400 /* task service -> root: started, with the store's state in MR1 */
 #define TASK_MOUNT 0x543f /* root -> task service: the name service runs, mount our part */
+#define TASK_AUDIT 0x543e /* root -> task service: -> MR1 ended tasks with a space, MR2 one */
 
 /* Thread numbers for tasks, counted from the root task's. */
 #define THREAD_FIRST 256
@@ -658,6 +660,31 @@ static bool park_waiter(const struct srv_req *rq, struct task *t)
     return false;
 }
 
+/*
+ * Every ended task's memory went back: the MM server knows no space of
+ * its region mapper any more. A space it still has is a leak (a
+ * deregistration lost on the way, say).
+ */
+static int op_audit(L4_Word_t *out)
+{
+    out[0] = 0;
+    out[1] = L4_nilthread.raw;
+    for (unsigned i = 0; i < MAX_TASKS; i++) {
+        const struct task *t = &task_table[i];
+        if (!t->used || task_alive(t) || L4_IsNilThread(t->rm))
+            continue;
+        struct mm_space_stats st;
+        int err = mm_space_stats(t->rm, &st);
+        if (err == L4SRV_ERR_NON_EXISTENT)
+            continue;
+        if (err)
+            return err; /* the MM server cannot tell: no verdict */
+        if (!out[0]++)
+            out[1] = t->rm.raw;
+    }
+    return L4SRV_OK;
+}
+
 /* One request; false when the answer comes later (or never: the caller is gone). */
 static bool handle(const struct srv_req *rq, char *buf, L4_Word_t *out, unsigned *words, int *err)
 {
@@ -760,6 +787,14 @@ static bool handle(const struct srv_req *rq, char *buf, L4_Word_t *out, unsigned
         if (srv_shape(rq, 1, 0))
             *err = op_info(id, out, words);
         return true;
+    case TASK_AUDIT:
+        if (rq->client.raw != ts.root.raw) {
+            *err = L4SRV_ERR_NO_PRIVILEGE;
+            return true;
+        }
+        *err = op_audit(out);
+        *words = 2;
+        return true;
     case TASK_MOUNT:
         *err = rq->client.raw != ts.root.raw ? L4SRV_ERR_NO_PRIVILEGE : objects_mount();
         return true;
@@ -841,12 +876,29 @@ bool task_start(const struct l4srv_options *opt)
     return error == L4SRV_OK;
 }
 
+int task_audit(L4_Word_t *leaked, L4_ThreadId_t *first)
+{
+    L4_LoadMR(0, (L4_Word_t) TASK_AUDIT << 16);
+    L4_Time_t timeout = l4srv_call_timeout();
+    L4_MsgTag_t tag = L4_Call_Timeouts(l4srv_id(L4SRV_TASK), timeout, timeout);
+    if (L4_IpcFailed(tag))
+        return l4srv_ipc_failure();
+    if (L4_Label(tag))
+        return L4_Label(tag) < L4SRV_ERR_COUNT ? (int) L4_Label(tag) : L4SRV_ERR_GENERIC;
+    if (L4_UntypedWords(tag) < 2)
+        return L4SRV_ERR_GENERIC;
+    L4_StoreMR(1, leaked);
+    L4_StoreMR(2, &first->raw);
+    return L4SRV_OK;
+}
+
 int task_mount(void)
 {
     L4_LoadMR(0, (L4_Word_t) TASK_MOUNT << 16);
-    L4_MsgTag_t tag = L4_Call(l4srv_id(L4SRV_TASK));
+    L4_Time_t timeout = l4srv_call_timeout();
+    L4_MsgTag_t tag = L4_Call_Timeouts(l4srv_id(L4SRV_TASK), timeout, timeout);
     if (L4_IpcFailed(tag))
-        return L4SRV_ERR_IPC;
+        return l4srv_ipc_failure();
     return L4_Label(tag) < L4SRV_ERR_COUNT ? (int) L4_Label(tag) : L4SRV_ERR_GENERIC;
 }
 
