@@ -47,4 +47,22 @@ check "no command exits 2" test $? -eq 2
 free="$(L4SIM_DETERMINISTIC=0 "$L4SIM" demo ipc 2>&1)"
 check "free-running demo ends ok" grep -qF "demo ipc: ok" <<<"$free"
 
+# restart: a supervisor reincarnates echod after a crash and after a hang.
+out="$("$L4SIM" demo restart 2>&1)"
+check "demo restart exits 0" test $? -eq 0
+for want in "incarnation 1: task" "echo 1: 2, from incarnation 1" "echod crashed at address 0x0" \
+    "restart 1 of at most 3" "echo 2: 3, from incarnation 2" "receive timeout" \
+    "Ping: the region mapper answers" "echod hangs: restart 2 of at most 3" \
+    "echo 4: 5, from incarnation 3" "3 incarnations, 2 restarts" "demo restart: ok"; do
+    check "restart output has '$want'" grep -qF -- "$want" <<<"$out"
+done
+free="$(L4SIM_DETERMINISTIC=0 "$L4SIM" demo restart --no-trace 2>&1)"
+check "free-running restart demo ends ok" grep -qF "demo restart: ok" <<<"$free"
+# Under faults after boot it never hangs or crashes: every run ends ok, recovered or failed.
+camp="$("$L4SIM" campaign restart --seeds 1-40 -j2 \
+    --faults 'ipc/send/drop:p=0.02;task/crash:p=0.05;thread/crash:p=0.002' 2>&1)"
+check "restart campaign runs" grep -qE '^  total +40$' <<<"$camp"
+check "restart campaign has no deadlock" grep -qE '^  deadlock +0 ' <<<"$camp"
+check "restart campaign has no crash" grep -qE '^  crash +0 ' <<<"$camp"
+
 exit $fail

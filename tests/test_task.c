@@ -579,6 +579,33 @@ static void clients_report_a_server_that_does_not_answer(void **state)
     assert_int_equal(h_run_system_config(&cfg, &images, body_unanswered, NULL), 0);
 }
 
+static int body_first_stats_dropped(void *arg)
+{
+    (void) arg;
+    unsigned old = l4srv_set_call_timeout(300);
+    struct mm_stats st;
+    /* The boot's own MM_STATS went through: the rule was not live yet. */
+    H_EQ(fired("ipc/send/drop"), 0);
+    H_EQ(mm_stats(&st), L4SRV_ERR_UNRESPONSIVE);
+    H_EQ(fired("ipc/send/drop"), 1);
+    l4srv_set_call_timeout(old);
+    return 0;
+}
+
+static void faults_wait_for_the_system_to_boot_unless_marked_boot(void **state)
+{
+    (void) state;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.faults = "ipc/send/drop:src=root,dst=mm,label=0x4d20,once";
+    assert_int_equal(h_run_system_config(&cfg, &images, body_first_stats_dropped, NULL), 0);
+    /* Marked boot, the same rule drops the root's first MM_STATS, in its boot. */
+    cfg.faults = "ipc/send/drop:src=root,dst=mm,label=0x4d20,once,boot";
+    unsigned old = l4srv_set_call_timeout(300); /* the boot's wait, free-running too */
+    assert_int_equal(l4srv_run(&cfg, &images, body_first_stats_dropped, NULL), L4SIM_BOOT_FAILED);
+    l4srv_set_call_timeout(old);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -600,6 +627,7 @@ int main(void)
         cmocka_unit_test(injected_elf_read_error_fails_new_cleanly),
         cmocka_unit_test(injected_task_crash_ends_the_asking_task),
         cmocka_unit_test(clients_report_a_server_that_does_not_answer),
+        cmocka_unit_test(faults_wait_for_the_system_to_boot_unless_marked_boot),
     };
     if (getenv("TEST_FILTER")) /* one case, when debugging: TEST_FILTER=kill_* */
         cmocka_set_test_filter(getenv("TEST_FILTER"));

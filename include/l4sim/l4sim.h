@@ -52,6 +52,9 @@ struct l4sim_config {
      * "ipc/send/drop:p=0.01,dst=mm", or "@FILE". NULL or "": none. Its
      * randomness comes from seed, in a stream of its own. */
     const char *faults;
+    /* The root boots servers first (l4srv_run sets it): fault rules not
+     * marked `boot` wait until it calls l4sim_system_up(). */
+    int boot_phase;
 };
 
 /*
@@ -110,6 +113,9 @@ void l4sim_get_stats(struct l4sim_stats *out);
  * for any space.
  */
 L4_Word_t l4sim_window_stack(L4_ThreadId_t any_thread_of_space, L4_Word_t lo, L4_Word_t hi);
+
+/* The system has booted: fault rules without `boot` are live from now on. */
+void l4sim_system_up(void);
 
 /* Names a thread in pictures ("mm", "root"), or NULL for its number alone. */
 typedef const char *(*l4sim_thread_namer)(L4_ThreadId_t tid, void *ctx);

@@ -62,6 +62,7 @@ struct rule {
     enum fault_point point;
     unsigned spec_index; /* 1-based rule number in the spec, for messages */
     bool always;         /* no p=, or p=1 */
+    bool boot;           /* live while the system boots too */
     uint64_t threshold;  /* fires when a random word is below it */
     uint64_t nth, after, max;
     word_t arg;
@@ -231,6 +232,10 @@ static int parse_param(struct parser *ps, struct rule *r, char *param)
         r->max = 1;
         return 0;
     }
+    if (!strcmp(key, "boot") && !value) {
+        r->boot = true;
+        return 0;
+    }
     if (!value)
         return perr(ps, "'%s' needs a value (%s=...)", key, key);
     uint64_t v;
@@ -279,8 +284,8 @@ static int parse_param(struct parser *ps, struct rule *r, char *param)
         !strcmp(key, "arg") || !strcmp(key, "us") || !strcmp(key, "bits") || !strcmp(key, "keep");
     if (!slot && !is_arg)
         return perr(ps,
-                    "unknown key '%s' (keys: p, once, nth, after, max, src, dst, space, label, "
-                    "arg, us, bits, keep)",
+                    "unknown key '%s' (keys: p, once, boot, nth, after, max, src, dst, space, "
+                    "label, arg, us, bits, keep)",
                     key);
     if (!parse_u64(value, &v))
         return perr(ps, "%s must be a whole number, not '%s'", key, value);
@@ -473,9 +478,21 @@ static bool rule_matches(const struct rule *r, const struct fault_site *site)
     return true;
 }
 
+/* While a standard system boots (cfg.boot_phase, until l4sim_system_up),
+ * only rules marked boot are live: a fault during boot fails the boot,
+ * which says nothing about how the servers cope. */
+static bool booting;
+
+KERNEL_API void l4sim_system_up(void)
+{
+    __atomic_store_n(&booting, false, __ATOMIC_RELAXED);
+}
+
 /* One rule's verdict on a hit it matched. fault_lock held. */
 static bool rule_fires(struct rule *r)
 {
+    if (!r->boot && __atomic_load_n(&booting, __ATOMIC_RELAXED))
+        return false;
     if (r->after && trace_count() < r->after)
         return false;
     r->hits++;
@@ -558,6 +575,7 @@ int faults_boot(const struct l4sim_config *cfg)
 {
     char err[1024];
     faults_armed = false;
+    booting = cfg->boot_phase != 0;
     memset(point_stats, 0, sizeof(point_stats));
     if (parse_spec(cfg->faults, &plan, err, sizeof(err)) != 0) {
         fprintf(stderr, "l4sim: %s\n", err);

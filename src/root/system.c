@@ -91,6 +91,7 @@ static int root_main(void *arg)
                         NULL);
     l4sim_invariant_add("task: every ended task's memory reclaimed", tasks_reclaimed, NULL);
     L4_KDB_PrintString("root: system up, running the application");
+    l4sim_system_up();
     return boot->app(boot->arg);
 }
 
@@ -100,7 +101,12 @@ int l4srv_run(const struct l4sim_config *cfg, const struct l4srv_options *opt,
     static const struct l4srv_options defaults;
     struct boot boot = {
         .opt = opt ? opt : &defaults, .seed = cfg ? cfg->seed : 0, .app = app, .arg = arg};
-    int result = l4sim_run(cfg, root_main, &boot);
+    struct l4sim_config booting;
+    if (cfg) {
+        booting = *cfg;
+        booting.boot_phase = 1; /* faults wait for l4sim_system_up in root_main */
+    }
+    int result = l4sim_run(cfg ? &booting : NULL, root_main, &boot);
     naming_cleanup();
     task_fini();
     mm_fini();
