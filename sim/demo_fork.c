@@ -94,8 +94,10 @@ static void check_unshared(struct demo_state *st, unsigned writes)
     const struct side *sides[2] = {&st->parent, &st->child};
     for (int i = 0; i < 2; i++) {
         const struct side *s = sides[i];
-        say("%s: %llu shared before, %llu now: %llu fewer", s->name,
+        say("%s: shared %llu -> %llu, private %llu -> %llu: %llu pages became private", s->name,
             (unsigned long long) s->before.shared, (unsigned long long) s->now.shared,
+            (unsigned long long) (s->before.resident - s->before.shared),
+            (unsigned long long) (s->now.resident - s->now.shared),
             (unsigned long long) (s->before.shared - s->now.shared));
         if (s->before.shared - s->now.shared != writes)
             wrong_result(st, "the write did not unshare exactly the pages written");
@@ -117,6 +119,7 @@ static bool start_parent(struct demo_state *st, struct checkpoint *set_up)
     if (err) {
         say("task_new failed: %s", l4srv_strerror(err));
         recovered(st);
+        st->parent.task = L4_nilthread;
         return false;
     }
     if (!conductor_await(&st->cond, COW_SET_UP, set_up) || !read_side(st, &st->parent))
@@ -225,14 +228,22 @@ static int fork_root(void *arg)
     if (!guard_start())
         return DEMO_FAILED;
     struct checkpoint set_up, forked, ready, child_wrote, parent_wrote;
+    bool done = false;
     if (start_parent(st, &set_up) && fork_it(st, &set_up, &forked, &ready) &&
         child_writes(st, &ready, &child_wrote) && parent_writes(st, &forked, &parent_wrote)) {
         narrate("Each side reads all %d pages: the child must see its own values in pages 0-%d\n"
                 "    and the original ones elsewhere, the parent its own in pages %d-%d.",
                 PAGES, CHILD_WRITES - 1, CHILD_WRITES, CHILD_WRITES + PARENT_WRITES - 1);
         if (side_checks(st, &child_wrote, COW_CHILD_CHECKED, "child") &&
-            side_checks(st, &parent_wrote, COW_PARENT_CHECKED, "parent"))
+            side_checks(st, &parent_wrote, COW_PARENT_CHECKED, "parent")) {
             wait_parent(st);
+            done = true;
+        }
+    }
+    if (!done && !L4_IsNilThread(st->parent.task)) {
+        say_task_state("parent", st->parent.task);
+        if (!L4_IsNilThread(st->child.task))
+            say_task_state("child", st->child.task);
     }
     guard_enter(); /* demo_run_system asks the MM server for its figures next */
     return (int) st->outcome;
@@ -240,13 +251,16 @@ static int fork_root(void *arg)
 
 static int run(const struct demo_options *opt, struct demo_result *res)
 {
+    const char *images = demo_image_dir_with("fork", IMAGE);
+    if (!images) { /* nothing to run: no summary either */
+        *res = (struct demo_result){.outcome = DEMO_FAILED};
+        return 1;
+    }
     struct l4sim_config cfg;
     demo_begin(opt, &cfg, "l4sim demo fork: copy on write, counted in shared and private pages.");
-    struct demo_state st = {
-        .outcome = DEMO_OK, .parent = {.name = "parent"}, .child = {.name = "child"}};
-    const char *images = demo_image_dir_with(IMAGE);
-    if (!images)
-        return demo_finish("fork", &cfg, DEMO_FAILED, res);
+    struct demo_state st = {.outcome = DEMO_OK,
+                            .parent = {.name = "parent", .task = L4_nilthread},
+                            .child = {.name = "child", .task = L4_nilthread}};
     demo_echo_task_lines(opt, &cfg);
     struct l4srv_options sys = {.modules_dir = images};
     int rc = demo_run_system(&cfg, &sys, fork_root, &st);

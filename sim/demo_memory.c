@@ -14,6 +14,7 @@
 #include <l4/message.h>
 #include <l4/thread.h>
 #include <l4srv/system.h>
+#include <l4srv/task.h>
 
 #include "demo_memory.h"
 
@@ -75,21 +76,23 @@ void demo_echo_task_lines(const struct demo_options *opt, struct l4sim_config *c
     cfg->trace_ctx = NULL;
 }
 
-const char *demo_image_dir_with(const char *image)
+const char *demo_image_dir_with(const char *demo, const char *image)
 {
     const char *dir = demo_images_dir();
     if (!dir) {
-        printf("The l4sim images are not installed or built; set L4SIM_IMAGES to the directory "
-               "that holds '%s'.\n",
-               image);
+        fprintf(stderr,
+                "l4sim demo %s: the l4sim images are not installed or built; set L4SIM_IMAGES "
+                "to the directory that holds '%s'\n",
+                demo, image);
         return NULL;
     }
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s", dir, image);
     if (access(path, R_OK) != 0) {
-        printf("The images directory %s has no '%s'; set L4SIM_IMAGES to a directory that "
-               "does.\n",
-               dir, image);
+        fprintf(stderr,
+                "l4sim demo %s: the images directory %s has no '%s'; set L4SIM_IMAGES to one "
+                "that has\n",
+                demo, dir, image);
         return NULL;
     }
     return dir;
@@ -153,6 +156,30 @@ bool conductor_release(struct conductor *c, const struct checkpoint *cp)
         L4_IpcErrorCode_String(L4_ErrorCode()));
     recovered(c);
     return false;
+}
+
+void say_task_state(const char *name, L4_ThreadId_t task)
+{
+    struct task_info info;
+    guard_enter();
+    int err = task_info(task, &info);
+    guard_leave();
+    if (err) {
+        say("the task server cannot say what became of the %s: %s", name, l4srv_strerror(err));
+        return;
+    }
+    static const char *const states[] = {"not started", "still running", "exited", "killed",
+                                         "crashed"};
+    const char *state = info.state < 5 ? states[info.state] : "in an unknown state";
+    if (info.state == TASK_CRASHED)
+        say("the task server says the %s (task %lu.%lu) crashed", name, L4_ThreadNo(task),
+            L4_Version(task));
+    else if (info.state == TASK_EXITED)
+        say("the task server says the %s (task %lu.%lu) exited with status %lu", name,
+            L4_ThreadNo(task), L4_Version(task), info.status);
+    else
+        say("the task server says the %s (task %lu.%lu) is %s", name, L4_ThreadNo(task),
+            L4_Version(task), state);
 }
 
 /* ------------------------------------------------------------------ guard */

@@ -24,10 +24,10 @@ void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void demo_echo_task_lines(const struct demo_options *opt, struct l4sim_config *cfg);
 
 /*
- * The images directory if it holds image, else NULL after saying what is
- * missing and how to point l4sim at the images.
+ * The images directory if it holds image, else NULL after saying on
+ * stderr what demo misses and how to point l4sim at the images.
  */
-const char *demo_image_dir_with(const char *image);
+const char *demo_image_dir_with(const char *demo, const char *image);
 
 /*
  * Checkpoints (tests/images/checkpoint.h has the image's side): the image
@@ -56,6 +56,12 @@ struct conductor {
 bool conductor_await(struct conductor *c, L4_Word_t stage, struct checkpoint *cp);
 /* Answer a checkpoint, so its image carries on; false after saying why not. */
 bool conductor_release(struct conductor *c, const struct checkpoint *cp);
+
+/*
+ * After a stage that never came: what the task server knows of the task
+ * (crashed, killed, exited, or still running), said as a result line.
+ */
+void say_task_state(const char *name, L4_ThreadId_t task);
 
 /*
  * The guard: a thread of the root task that cancels the root's IPC when

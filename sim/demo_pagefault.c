@@ -213,6 +213,33 @@ static bool map_frame(struct demo_state *st, const struct fault *f, L4_Word_t ri
     return !failed_ipc(st, L4_Send_Timeout(st->thread, TIMEOUT), "the map reply");
 }
 
+/*
+ * The sigma0 protocol's "any free page" request, as L4_Sigma0_GetAny
+ * sends it, but with timeouts: a lost request must not stop the root.
+ */
+static L4_Fpage_t sigma0_any_page(struct demo_state *st)
+{
+    L4_Msg_t msg;
+    L4_MsgClear(&msg);
+    L4_Set_MsgLabel(&msg, L4_SIGMA0_LABEL);
+    L4_MsgAppendWord(&msg, L4_FpageLog2(~0UL, 12).raw);
+    L4_MsgAppendWord(&msg, 0); /* default memory attributes */
+    L4_MsgLoad(&msg);
+    L4_Accept(L4_MapGrantItems(L4_CompleteAddressSpace));
+    L4_MsgTag_t tag = L4_Call_Timeouts(L4_Sigma0Id(L4_GetKernelInterface()), TIMEOUT, TIMEOUT);
+    L4_Accept(L4_UntypedWordsAcceptor);
+    if (failed_ipc(st, tag, "the request to sigma0"))
+        return L4_Nilpage;
+    L4_Fpage_t got = L4_Nilpage;
+    if (L4_TypedWords(tag) == 2)
+        L4_StoreMR(2, &got.raw);
+    if (L4_IsNilFpage(got)) {
+        say("sigma0 gave no page; the root gives up");
+        recovered(st);
+    }
+    return got;
+}
+
 static bool check_fault(struct demo_state *st, const struct fault *f, L4_Word_t access)
 {
     if (f->access == access && f->address == touch_address)
@@ -275,12 +302,9 @@ static bool first_touch(struct demo_state *st)
             "    the page as an fpage with read rights only. The kernel maps it and the thread's\n"
             "    read runs again, this time without a fault.",
             FIRST_VALUE);
-    L4_Fpage_t got = L4_Sigma0_GetAny(L4_nilthread, 12, L4_CompleteAddressSpace);
-    if (L4_IsNilFpage(got)) {
-        say("sigma0 gave no page; the root gives up");
-        recovered(st);
+    L4_Fpage_t got = sigma0_any_page(st);
+    if (L4_IsNilFpage(got))
         return false;
-    }
     st->frame = L4_Address(got);
     say("sigma0 mapped RAM+0x%lx to the root (idempotently: physical address = root "
         "address)",

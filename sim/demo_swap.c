@@ -161,20 +161,24 @@ static int swap_root(void *arg)
     if (show_memory(st) && start_task(st, &allocated) && write_all(st, &allocated, &written) &&
         read_back(st, &written))
         wait_task(st);
+    else if (!L4_IsNilThread(st->task))
+        say_task_state("swapper", st->task);
     guard_enter(); /* demo_run_system asks the MM server for its figures next */
     return (int) st->outcome;
 }
 
 static int run(const struct demo_options *opt, struct demo_result *res)
 {
+    const char *images = demo_image_dir_with("swap", IMAGE);
+    if (!images) { /* nothing to run: no summary either */
+        *res = (struct demo_result){.outcome = DEMO_FAILED};
+        return 1;
+    }
     struct l4sim_config cfg;
     demo_begin(opt, &cfg,
                "l4sim demo swap: more pages than RAM, paged out to the backing store and back.");
     cfg.phys_mem_size = RAM_SIZE;
     struct demo_state st = {.outcome = DEMO_OK, .task = L4_nilthread};
-    const char *images = demo_image_dir_with(IMAGE);
-    if (!images)
-        return demo_finish("swap", &cfg, DEMO_FAILED, res);
     demo_echo_task_lines(opt, &cfg);
     struct l4srv_options sys = {.modules_dir = images};
     int rc = demo_run_system(&cfg, &sys, swap_root, &st);
