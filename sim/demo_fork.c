@@ -6,7 +6,6 @@
  * and at the end each side says whether it saw only its own values.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include <l4/thread.h>
 #include <l4srv/mm.h>
@@ -150,10 +149,14 @@ static bool fork_it(struct demo_state *st, const struct checkpoint *set_up,
     struct mm_stats mm;
     int err = mm_stats(&mm);
     guard_leave();
-    if (!err)
+    if (err) {
+        say("mm_stats failed: %s", l4srv_strerror(err));
+        recovered(st);
+    } else {
         say("the MM server counts %llu frames held by more than one space: the %d pages the\n"
             "       parent wrote, and the program's code, data and heap it had touched",
             (unsigned long long) mm.frames_shared, PAGES);
+    }
     if (st->parent.now.shared < PAGES || st->parent.now.shared != st->child.now.shared)
         wrong_result(st, "the fork did not share the written pages between both sides");
     demo_maps_snapshot();

@@ -6,7 +6,6 @@
  * that every word survived the round trip.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include <l4/thread.h>
 #include <l4srv/mm.h>
