@@ -50,7 +50,10 @@ struct demo {
 };
 
 extern const struct demo demo_ipc;
-extern const struct demo demo_restart;
+extern const struct demo demo_pagefault; /* sim/demo_pagefault.c */
+extern const struct demo demo_fork;      /* sim/demo_fork.c */
+extern const struct demo demo_swap;      /* sim/demo_swap.c */
+extern const struct demo demo_restart;   /* sim/demo_restart.c */
 
 /* Every demo, in the order `l4sim demo --list` shows them. */
 extern const struct demo *const demo_table[];
