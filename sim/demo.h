@@ -96,7 +96,8 @@ int demo_run_system(const struct l4sim_config *cfg, const struct l4srv_options *
 /* l4sim_run, with the mapping tree drawn at the root's end (see below). */
 int demo_run_kernel(const struct l4sim_config *cfg, int (*root)(void *arg), void *arg);
 
-/* "sigma0", "root", "mm", "task", ... for the well-known threads; else NULL. */
+/* "sigma0", "root", and with ctx pointing to true (the standard servers
+ * run) "mm", "task", ... for the well-known threads; else NULL. */
 const char *demo_thread_name(L4_ThreadId_t tid, void *ctx);
 
 /*

@@ -106,6 +106,7 @@ static struct {
     struct mm_stats mm;
     const char *maps_dot_path;
     bool maps_written;
+    bool servers; /* the standard servers run: their threads have names */
 } run_state;
 
 static void print_trace(const char *line, size_t len, void *ctx)
@@ -156,7 +157,7 @@ const char *demo_images_dir(void)
 /* The system servers by name, for pictures of the running system. */
 const char *demo_thread_name(L4_ThreadId_t tid, void *ctx)
 {
-    (void) ctx;
+    bool servers = ctx && *(const bool *) ctx;
     static const char *const names[] = {
         [0] = "root",
         [L4SRV_MM] = "mm",
@@ -170,7 +171,7 @@ const char *demo_thread_name(L4_ThreadId_t tid, void *ctx)
     L4_Word_t root = l4srv_root_threadno(), no = L4_ThreadNo(tid);
     if (no == root - 2)
         return "sigma0";
-    if (no < root || no - root >= sizeof(names) / sizeof(names[0]))
+    if (no < root || no - root >= sizeof(names) / sizeof(names[0]) || (no > root && !servers))
         return NULL;
     return names[no - root];
 }
@@ -180,7 +181,7 @@ void demo_maps_snapshot(void)
     if (!run_state.maps_dot_path)
         return;
     int fd = open(run_state.maps_dot_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || l4sim_maps_dot(fd, demo_thread_name, NULL) != 0)
+    if (fd < 0 || l4sim_maps_dot(fd, demo_thread_name, &run_state.servers) != 0)
         fprintf(stderr, "l4sim: cannot write the mapping tree to %s\n", run_state.maps_dot_path);
     else
         run_state.maps_written = true;
@@ -233,7 +234,10 @@ int demo_run_system(const struct l4sim_config *cfg, const struct l4srv_options *
                     int (*app)(void *arg), void *arg)
 {
     struct system_app sa = {app, arg};
-    return l4srv_run(cfg, sys, app_then_memory, &sa);
+    run_state.servers = true;
+    int rc = l4srv_run(cfg, sys, app_then_memory, &sa);
+    run_state.servers = false;
+    return rc;
 }
 
 static void print_fired(void)

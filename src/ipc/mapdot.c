@@ -15,9 +15,11 @@
 /* Above this many mappings outside sigma0, pages are summed per pair of spaces. */
 #define PAGE_LEVEL_MAX 48
 #define RUNS_SHOWN     3
+#define SHARERS_MAX    32 /* mappings of one frame looked at for sharing */
 
 struct edge {
     const struct space *from, *to;
+    bool shared; /* not a mapping: frames both spaces hold, neither from the other */
     word_t pages;
     unsigned rights; /* union over the pages */
     word_t run_start[RUNS_SHOWN], run_pages[RUNS_SHOWN];
@@ -142,10 +144,11 @@ static void page_level(struct dot *d)
 
 /* ----------------------------------------------------------- space level */
 
-static struct edge *edge_for(struct dot *d, const struct space *from, const struct space *to)
+static struct edge *edge_for(struct dot *d, const struct space *from, const struct space *to,
+                             bool shared)
 {
     for (unsigned i = 0; i < d->edge_count; i++)
-        if (d->edges[i].from == from && d->edges[i].to == to)
+        if (d->edges[i].from == from && d->edges[i].to == to && d->edges[i].shared == shared)
             return &d->edges[i];
     if (d->edge_count == d->edge_cap) {
         unsigned cap = d->edge_cap ? 2 * d->edge_cap : 16;
@@ -158,7 +161,7 @@ static struct edge *edge_for(struct dot *d, const struct space *from, const stru
         d->edge_cap = cap;
     }
     struct edge *e = &d->edges[d->edge_count++];
-    *e = (struct edge){.from = from, .to = to};
+    *e = (struct edge){.from = from, .to = to, .shared = shared};
     return e;
 }
 
@@ -182,11 +185,53 @@ static void edge_add_page(struct edge *e, const struct mapping *m)
 static void collect_edges(struct dot *d, const struct mapping *m)
 {
     for (const struct mapping *c = m->first_child; c && !d->out_of_memory; c = c->next_sibling) {
-        struct edge *e = edge_for(d, m->space, c->space);
+        struct edge *e = edge_for(d, m->space, c->space, false);
         if (e)
             edge_add_page(e, c);
         collect_edges(d, c);
     }
+}
+
+static bool ancestor_of(const struct mapping *a, const struct mapping *b)
+{
+    for (const struct mapping *p = b->parent; p; p = p->parent)
+        if (p == a)
+            return true;
+    return false;
+}
+
+static void gather(const struct mapping *m, const struct mapping **out, unsigned *n)
+{
+    for (const struct mapping *c = m->first_child; c && *n < SHARERS_MAX; c = c->next_sibling) {
+        out[(*n)++] = c;
+        gather(c, out, n);
+    }
+}
+
+/*
+ * Copy-on-write and shared memory: one frame in two spaces where neither
+ * mapping derives from the other (siblings, cousins). The spaces that
+ * handed it down (the MM server's) hold every frame and are not counted.
+ */
+static void collect_sharing(struct dot *d, const struct mapping *root)
+{
+    const struct mapping *nodes[SHARERS_MAX];
+    unsigned n = 0;
+    gather(root, nodes, &n);
+    for (unsigned i = 0; i < n && !d->out_of_memory; i++)
+        for (unsigned j = i + 1; j < n; j++) {
+            const struct mapping *a = nodes[i], *b = nodes[j];
+            if (a->space == b->space || ancestor_of(a, b) || ancestor_of(b, a))
+                continue;
+            if (a->space > b->space) {
+                const struct mapping *t = a;
+                a = b;
+                b = t;
+            }
+            struct edge *e = edge_for(d, a->space, b->space, true);
+            if (e)
+                e->pages++;
+        }
 }
 
 /* Sigma0's frames have no space in the database: NULL stands for it. */
@@ -200,8 +245,10 @@ static void space_node_name(const struct space *s, char out[16])
 
 static void space_level(struct dot *d)
 {
-    for (word_t f = 0; f < mem.frames && !d->out_of_memory; f++)
+    for (word_t f = 0; f < mem.frames && !d->out_of_memory; f++) {
         collect_edges(d, &mem.roots[f]);
+        collect_sharing(d, &mem.roots[f]);
+    }
     for (unsigned k = 0; k < d->edge_count; k++)
         if (!d->edges[k].from) {
             out(d, "  sigma0 [shape=ellipse, label=\"sigma0: physical memory\"];\n");
@@ -224,6 +271,11 @@ static void space_level(struct dot *d)
         rights_text(e->rights, r);
         space_node_name(e->from, from);
         space_node_name(e->to, to);
+        if (e->shared) {
+            out(d, "  %s -> %s [dir=none, style=dashed, label=\"%lu frame%s shared\"];\n", from, to,
+                (unsigned long) e->pages, e->pages == 1 ? "" : "s");
+            continue;
+        }
         out(d, "  %s -> %s [label=\"%lu page%s, %s", from, to, (unsigned long) e->pages,
             e->pages == 1 ? "" : "s", r);
         unsigned shown = e->runs < RUNS_SHOWN ? e->runs : RUNS_SHOWN;
