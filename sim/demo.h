@@ -70,6 +70,8 @@ const char *demo_outcome_name(enum demo_outcome o);
 int demo_parse_option(struct demo_options *opt, const char *cmd, int argc, char **argv, int *i);
 /* The lines --help prints for those options. */
 extern const char demo_options_help[];
+/* --color=auto: stdout is a terminal and NO_COLOR is not set. */
+bool demo_color_auto(void);
 
 /*
  * The configuration every demo starts from: deterministic unless

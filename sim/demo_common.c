@@ -17,6 +17,9 @@
 #include <l4srv/system.h>
 
 #include "demo.h"
+#include "trace_filter.h"
+#include "trace_msc.h"
+#include "trace_view.h"
 
 const struct demo *const demo_table[] = {&demo_ipc, &demo_pagefault, &demo_fork, &demo_swap,
                                          &demo_restart};
@@ -54,8 +57,24 @@ void demo_config(const struct demo_options *opt, struct l4sim_config *cfg)
 const char demo_options_help[] =
     "  --seed N             replay deterministic run N (default 1)\n"
     "  --faults SPEC        inject faults (l4sim faults; docs/faults.md)\n"
-    "  --trace, --no-trace  show or hide the kernel trace\n"
-    "  --maps-dot FILE      draw the mapping database for Graphviz (dot -Tsvg)\n";
+    "  --trace[=FILTER]     show the kernel trace; FILTER is comma-separated thread=N[.V],\n"
+    "                       space=N (named by its first thread), kind=K (an event name, e.g.\n"
+    "                       send, pagefault, timeout, or a group: ipc, memory, thread, space,\n"
+    "                       fault); same keys OR, different keys AND; every view uses it\n"
+    "  --no-trace           hide the trace on the terminal (a FILTER still applies)\n"
+    "  --color=WHEN         colour the trace: auto (a terminal and no NO_COLOR), always, never\n"
+    "  --step               wait for Enter after each trace line shown (c Enter: run on);\n"
+    "                       reads /dev/tty, else stdin, where end of input runs on\n"
+    "  --trace-json FILE    the trace as Chrome trace-event JSON (ui.perfetto.dev)\n"
+    "  --msc FILE           the trace as a message sequence chart for mscgen\n"
+    "  --svg FILE           that chart drawn as SVG (needs mscgen)\n"
+    "  --maps-dot FILE      the mapping tree for Graphviz dot\n";
+
+bool demo_color_auto(void)
+{
+    const char *no_color = getenv("NO_COLOR"); /* no-color.org: set and not empty */
+    return isatty(STDOUT_FILENO) && !(no_color && *no_color);
+}
 
 /* A whole non-negative number, or -1. */
 static int parse_seed(const char *s, uint64_t *out)
@@ -69,6 +88,55 @@ static int parse_seed(const char *s, uint64_t *out)
     return 0;
 }
 
+/* Options that take a value, as "--name VALUE" or "--name=VALUE". */
+static const char *const valued[] = {"--seed", "--faults", "--trace-json",
+                                     "--msc",  "--svg",    "--maps-dot"};
+
+static int set_value(struct demo_options *opt, const char *cmd, const char *name, const char *v)
+{
+    if (!strcmp(name, "--seed")) {
+        if (parse_seed(v, &opt->seed) != 0) {
+            fprintf(stderr, "l4sim %s: --seed wants a whole number, not '%s'\n", cmd, v);
+            return -1;
+        }
+        opt->seed_given = true;
+    } else if (!strcmp(name, "--faults")) {
+        opt->faults = v;
+    } else if (!*v) {
+        fprintf(stderr, "l4sim %s: %s wants a file name\n", cmd, name);
+        return -1;
+    } else if (!strcmp(name, "--trace-json")) {
+        opt->json_path = v;
+    } else if (!strcmp(name, "--msc")) {
+        opt->msc_path = v;
+    } else if (!strcmp(name, "--maps-dot")) {
+        opt->maps_dot_path = v;
+    } else {
+        if (!trace_msc_have_mscgen()) {
+            fprintf(stderr,
+                    "l4sim %s: --svg needs mscgen, which is not on PATH (install it, e.g. "
+                    "apt install mscgen, or write the chart with --msc FILE)\n",
+                    cmd);
+            return -1;
+        }
+        opt->svg_path = v;
+    }
+    return 1;
+}
+
+static int set_filter(struct demo_options *opt, const char *cmd, const char *spec)
+{
+    struct trace_filter f;
+    char err[1024];
+    if (trace_filter_parse(spec, &f, err, sizeof(err)) != 0) {
+        fprintf(stderr, "l4sim %s: bad trace filter '%s': %s\n", cmd, spec, err);
+        return -1;
+    }
+    opt->trace = true;
+    opt->filter = spec;
+    return 1;
+}
+
 int demo_parse_option(struct demo_options *opt, const char *cmd, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
@@ -76,28 +144,40 @@ int demo_parse_option(struct demo_options *opt, const char *cmd, int argc, char 
         opt->trace = true;
         return 1;
     }
+    if (!strncmp(a, "--trace=", 8))
+        return set_filter(opt, cmd, a + 8);
     if (!strcmp(a, "--no-trace")) {
         opt->trace = false;
         return 1;
     }
-    if (strcmp(a, "--seed") && strcmp(a, "--faults") && strcmp(a, "--maps-dot"))
-        return 0;
-    if (*i + 1 == argc) {
-        fprintf(stderr, "l4sim %s: %s needs a value\n", cmd, a);
-        return -1;
+    if (!strcmp(a, "--step")) {
+        opt->step = opt->trace = true;
+        return 1;
     }
-    const char *v = argv[++*i];
-    if (a[2] == 'm') {
-        opt->maps_dot_path = v;
-    } else if (a[2] == 'f') {
-        opt->faults = v;
-    } else if (parse_seed(v, &opt->seed) != 0) {
-        fprintf(stderr, "l4sim %s: --seed wants a whole number, not '%s'\n", cmd, v);
-        return -1;
-    } else {
-        opt->seed_given = true;
+    if (!strncmp(a, "--color=", 8) || !strncmp(a, "--colour=", 9)) {
+        const char *when = strchr(a, '=') + 1;
+        if (strcmp(when, "always") && strcmp(when, "never") && strcmp(when, "auto")) {
+            fprintf(stderr, "l4sim %s: --color wants always, never or auto, not '%s'\n", cmd, when);
+            return -1;
+        }
+        opt->color = !strcmp(when, "always") || (!strcmp(when, "auto") && demo_color_auto());
+        return 1;
     }
-    return 1;
+    for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
+        size_t n = strlen(valued[k]);
+        if (strncmp(a, valued[k], n))
+            continue;
+        if (a[n] == '=')
+            return set_value(opt, cmd, valued[k], a + n + 1);
+        if (a[n])
+            continue;
+        if (*i + 1 == argc) {
+            fprintf(stderr, "l4sim %s: %s needs a value\n", cmd, a);
+            return -1;
+        }
+        return set_value(opt, cmd, valued[k], argv[++*i]);
+    }
+    return 0;
 }
 
 static struct {
@@ -109,19 +189,16 @@ static struct {
     bool servers; /* the standard servers run: their threads have names */
 } run_state;
 
-static void print_trace(const char *line, size_t len, void *ctx)
-{
-    const struct demo_options *opt = ctx;
-    printf(opt->color ? "    \033[2m| %.*s\033[0m\n" : "    | %.*s\n", (int) len, line);
-    fflush(stdout);
-}
-
 void demo_begin(const struct demo_options *opt, struct l4sim_config *cfg, const char *title)
 {
     demo_config(opt, cfg);
-    if (opt->trace) {
-        cfg->trace_sink = print_trace;
-        cfg->trace_ctx = (void *) opt;
+    bool failed;
+    char err[512];
+    cfg->trace_sink = trace_view_open(opt, cfg->deterministic, &failed, err, sizeof(err));
+    cfg->trace_ctx = NULL;
+    if (failed) {
+        fprintf(stderr, "l4sim: %s\n", err);
+        exit(2);
     }
     run_state.have_memory = false;
     run_state.maps_dot_path = opt->maps_dot_path;
@@ -134,6 +211,10 @@ void demo_begin(const struct demo_options *opt, struct l4sim_config *cfg, const 
     if (opt->trace)
         printf("Kernel trace lines start with '|': t=<µs> event thread [-> partner] "
                "label u=<untyped words> t=<typed words>.\n");
+    if (opt->filter)
+        printf("Trace filter: %s\n", opt->filter);
+    if (opt->step)
+        printf("Stepping: Enter shows the next event; c and Enter runs on.\n");
     fflush(stdout);
     clock_gettime(CLOCK_MONOTONIC, &run_state.start);
 }
@@ -235,7 +316,9 @@ int demo_run_system(const struct l4sim_config *cfg, const struct l4srv_options *
 {
     struct system_app sa = {app, arg};
     run_state.servers = true;
+    trace_view_set_standard_system(true);
     int rc = l4srv_run(cfg, sys, app_then_memory, &sa);
+    trace_view_set_standard_system(false);
     run_state.servers = false;
     return rc;
 }
@@ -258,6 +341,7 @@ static void print_fired(void)
 /* Close the trace views and take the run's figures into *res. */
 static void collect(struct demo_result *res)
 {
+    trace_view_close();
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     res->wall_ms = (double) (now.tv_sec - run_state.start.tv_sec) * 1e3 +

@@ -7,13 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <l4sim/faults.h>
 
 #include "campaign.h"
 #include "commands.h"
 #include "demo.h"
+#include "trace_view.h"
 
 #define DEFAULT_DEMO "ipc"
 
@@ -28,6 +28,7 @@ void narrate(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    trace_view_quiet();
     printf("\n[%u] ", ++step);
     vprintf(fmt, ap);
     printf("\n");
@@ -43,20 +44,21 @@ static void usage(FILE *out)
             "Simulate an L4 X.2 microkernel system in user space.\n"
             "\n"
             "commands:\n"
-            "  demo [NAME] [--seed N] [--faults SPEC] [--trace|--no-trace]\n"
-            "                             run a narrated teaching demo (default: %s);\n"
-            "                             --seed N replays deterministic run N\n"
+            "  demo [NAME] [OPTIONS]      run a narrated teaching demo (default: %s)\n"
             "  demo --list                list the demos\n"
             "  campaign SCENARIO --seeds A-B --faults SPEC [-j N] [--out FILE] [--timeout S]\n"
             "                             run a demo once per seed with faults injected\n"
-            "  run [--seed N] [--trace] [--eager] PROGRAM [ARGS...]\n"
+            "  run [OPTIONS] [--eager] PROGRAM [ARGS...]\n"
             "                             boot the system and run an l4sim ELF image as a task\n"
+            "                             (its trace is hidden unless --trace)\n"
             "  faults                     list the fault points (docs/faults.md: spec grammar)\n"
             "  mount DIR [--modules DIR] [--no-ticker]\n"
             "                             the namespace on DIR, read-only (FUSE), until\n"
             "                             fusermount3 -u DIR\n"
-            "  help                       show this text\n",
-            DEFAULT_DEMO);
+            "  help                       show this text\n"
+            "\n"
+            "OPTIONS of demo and run:\n%s",
+            DEFAULT_DEMO, demo_options_help);
 }
 
 static void list_demos(void)
@@ -78,11 +80,16 @@ static int check_faults(const char *cmd, const char *spec)
 static int cmd_demo(int argc, char **argv)
 {
     const char *name = NULL;
-    struct demo_options opt = {.trace = true, .color = isatty(STDOUT_FILENO)};
+    struct demo_options opt = {.trace = true, .color = demo_color_auto()};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--list")) {
             list_demos();
+            return 0;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            printf("usage: l4sim demo [NAME] [OPTIONS]\n       l4sim demo --list\n\nOPTIONS:\n%s",
+                   demo_options_help);
             return 0;
         }
         int used = demo_parse_option(&opt, "demo", argc, argv, &i);

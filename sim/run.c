@@ -17,6 +17,8 @@
 
 #include "commands.h"
 #include "demo.h"
+#include "trace_out.h"
+#include "trace_view.h"
 
 struct run {
     char path[TASK_PATH_MAX + 1]; /* /modules/NAME */
@@ -24,7 +26,6 @@ struct run {
     L4_Word_t flags;
     int err;
     L4_Word_t state, status;
-    bool trace, color;
 };
 
 static int run_root(void *arg)
@@ -37,16 +38,23 @@ static int run_root(void *arg)
     return 0;
 }
 
-/* The program's output reaches the log service, which notes each line in the trace. */
-static void show(const char *line, size_t len, void *ctx)
+/*
+ * The program's output reaches the log service, which notes each line in
+ * the trace: unless the terminal showed that line, print just the text. This
+ * runs in the trace sink, so write(2), not stdio.
+ */
+static void show_program_output(const struct trace_line *l, bool shown, void *ctx)
 {
-    const struct run *r = ctx;
-    const char *log = memmem(line, len, " log: ", 6);
-    if (r->trace)
-        printf(r->color ? "    \033[2m| %.*s\033[0m\n" : "    | %.*s\n", (int) len, line);
-    else if (log)
-        printf("%.*s\n", (int) (len - (size_t) (log + 6 - line)), log + 6);
-    fflush(stdout);
+    (void) ctx;
+    if (shown || l->kind != TK_LOG)
+        return;
+    trace_view_quiet();
+    struct trace_text text = {l->rest.s + 5, l->rest.len - 5}; /* after "log: " */
+    char line[512];
+    struct outbuf o = {line, sizeof(line), 0, false};
+    out_text(&o, text);
+    out_str(&o, "\n");
+    out_flush(&o, STDOUT_FILENO);
 }
 
 static int usage(void)
@@ -59,7 +67,7 @@ static int usage(void)
 int cmd_run(int argc, char **argv)
 {
     static struct run r;
-    struct demo_options opt = {.color = isatty(STDOUT_FILENO)};
+    struct demo_options opt = {.color = demo_color_auto()};
     int i = 0;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--eager")) {
@@ -91,17 +99,14 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "l4sim run: the command line is over %d bytes\n", TASK_CMDLINE_MAX);
         return 2;
     }
-    r.color = opt.color;
-    r.trace = opt.trace;
-    opt.trace = false; /* the program's own lines are shown either way: show() decides */
     struct l4sim_config cfg;
     char title[TASK_PATH_MAX + 64];
     snprintf(title, sizeof(title), "l4sim run: %s as a task of the standard system", r.path);
+    trace_view_set_hook(show_program_output, NULL);
     demo_begin(&opt, &cfg, title);
-    cfg.trace_sink = show;
-    cfg.trace_ctx = &r;
     struct l4srv_options sys = {.modules_dir = dirname(dir)};
     int rc = demo_run_system(&cfg, &sys, run_root, &r);
+    trace_view_quiet();
     struct demo_result res;
     int status;
     if (rc) {

@@ -15,3 +15,8 @@ set_tests_properties(sim_run PROPERTIES LABELS no-valgrind TIMEOUT 120)
 add_test(NAME sim_demo_memory COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sim_demo_memory.sh
                                       $<TARGET_FILE:l4sim_cmd> ${L4RT_IMAGES_DIR})
 set_tests_properties(sim_demo_memory PROPERTIES LABELS no-valgrind TIMEOUT 180)
+
+# The trace views: Chrome JSON, the filter, the mscgen chart, --step, colour.
+add_test(NAME sim_trace COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sim_trace.sh $<TARGET_FILE:l4sim_cmd>
+                                ${L4RT_IMAGES_DIR})
+set_tests_properties(sim_trace PROPERTIES LABELS no-valgrind TIMEOUT 180 SKIP_RETURN_CODE 77)
