@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ucontext.h>
@@ -621,7 +622,10 @@ static word_t thread_create(struct tcb *self, struct tcb *t, word_t dest, word_t
     }
     atomic_store_explicit(&t->life, LIFE_INACTIVE, memory_order_release);
     atomic_fetch_add(&kernel.threads_created, 1);
-    trace_event(TR_THREAD_CREATE, dest, self->id, 0, NULL);
+    char space[48]; /* which space it joins: the specifier names a thread of it */
+    snprintf(space, sizeof(space), "space=%lu.%lu", (unsigned long) id_threadno(space_spec),
+             (unsigned long) id_version(space_spec));
+    trace_event(TR_THREAD_CREATE, dest, self->id, 0, space);
     if (pager != ID_NIL && activate(t, pager) != 0) {
         thread_release_slot(t);
         return failed(self, ERR_NO_MEM);
