@@ -10,3 +10,8 @@ set_tests_properties(sim_mount PROPERTIES LABELS no-valgrind TIMEOUT 60 SKIP_RET
 add_test(NAME sim_run COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sim_run.sh $<TARGET_FILE:l4sim_cmd>
                               ${L4RT_IMAGES_DIR})
 set_tests_properties(sim_run PROPERTIES LABELS no-valgrind TIMEOUT 120)
+
+# l4sim shell: commands through a pipe on a booted system.
+add_test(NAME sim_shell COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sim_shell.sh $<TARGET_FILE:l4sim_cmd>
+                                ${L4RT_IMAGES_DIR})
+set_tests_properties(sim_shell PROPERTIES LABELS no-valgrind TIMEOUT 120)
