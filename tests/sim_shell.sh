@@ -3,7 +3,7 @@
 # pinged and killed; the namespace listed and read; the trace shown and
 # hidden; step holding the system after exactly N events; errors reported
 # while the shell carries on; exit codes; EOF; replay in deterministic mode.
-set -u
+set -u -o pipefail
 L4SIM="$1"
 IMAGES="$2"
 fail=0
@@ -13,7 +13,9 @@ check() { # check DESCRIPTION COMMAND...
 has() { grep -qE -- "$2" <<<"$1"; }
 export L4SIM_DETERMINISTIC=1
 unset L4SIM_SEED L4SIM_FAULTS L4SIM_TRACE
-shell() { "$L4SIM" shell --modules "$IMAGES" "$@" 2>&1; }
+seen="$(mktemp)"
+trap 'rm -f "$seen"' EXIT
+shell() { "$L4SIM" shell --modules "$IMAGES" "$@" 2>&1 | tee -a "$seen"; }
 trace_lines() { grep -c '^    | ' <<<"$1"; }
 nowall() { grep -v '^    wall time ' <<<"$1"; }
 
@@ -72,6 +74,10 @@ done
 check "the summary ends the run" has "$out" "^    summary: "
 again="$(shell <<<"$session")"
 check "the same piped session replays byte for byte" test "$(nowall "$out")" = "$(nowall "$again")"
+
+seeded="$(shell --seed 7 <<<"$session")"
+check "--seed 7 is named" has "$seeded" "^Deterministic run, seed 7 "
+check "and replays too" test "$(nowall "$seeded")" = "$(nowall "$(shell --seed 7 <<<"$session")")"
 
 # The ticker's ID from the session above: the same commands give it again.
 tid="$(sed -nE 's/^started \/modules\/ticker as task ([0-9.]+) .*/\1/p' <<<"$out")"
@@ -174,4 +180,6 @@ out="$("$L4SIM" shell --help)"
 check "--help documents the exit status" has "$out" "^Exit status: "
 out="$("$L4SIM" --help)"
 check "l4sim --help lists the shell" has "$out" "^  shell "
+check "no sanitizer reports in any session" \
+    test "$(grep -cE 'Sanitizer|runtime error:' "$seen")" -eq 0
 exit $fail
