@@ -121,6 +121,10 @@ void shell_cat(int argc, char **argv)
         complain("%s: %s is a directory (ls lists it)\n", argv[0], argv[1]);
         return;
     }
+    if (r.type == NAMING_TASK || r.type == NAMING_SERVICE) {
+        complain("%s: %s is a %s, not a file\n", argv[0], argv[1], type_name(r.type));
+        return;
+    }
     size_t len;
     bool truncated;
     int err = shell_read_object(r.server, r.handle, text, sizeof(text), &len, &truncated);

@@ -43,6 +43,7 @@ step x
 run -5
 cat /nope
 ls bad//path
+cat /tasks/ticker-1
 start nosuchprogram
 ls /services'
 out="$(shell <<<"$session")"
@@ -68,7 +69,7 @@ for want in "unknown command 'frobnicate' \(help lists the commands\)" "usage: k
     "kill: no task called 'nosuchtask'" "wait: no task called '1.x'" \
     "step: N must be a whole number from 1 to [0-9]+, not 'x'" \
     "run: MS must be a whole number of milliseconds" "cat: /nope: no such object \(non_existent\)" \
-    "ls: bad//path: not a valid path" "start: /modules/nosuchprogram: no such program: invalid_path"; do
+    "ls: bad//path: not a valid path" "cat: /tasks/ticker-1 is a task, not a file" "start: /modules/nosuchprogram: no such program: invalid_path"; do
     check "error reported: '$want'" has "$out" "$want"
 done
 check "the summary ends the run" has "$out" "^    summary: "
