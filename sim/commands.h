@@ -8,6 +8,9 @@
 /* `l4sim run PROGRAM [ARGS...]`: the program as a task of a booted system. */
 int cmd_run(int argc, char **argv);
 
+/* `l4sim shell`: commands from stdin on the root task of a booted system. */
+int cmd_shell(int argc, char **argv);
+
 /* `l4sim mount DIR`: the namespace on a host directory (FUSE builds only). */
 int cmd_mount(int argc, char **argv);
 

@@ -51,6 +51,10 @@ static void usage(FILE *out)
             "  run [OPTIONS] [--eager] PROGRAM [ARGS...]\n"
             "                             boot the system and run an l4sim ELF image as a task\n"
             "                             (its trace is hidden unless --trace)\n"
+            "  shell [--modules DIR] [--seed N] [--trace]\n"
+            "                             an interactive root shell: ps, start, kill, ls,\n"
+            "                             cat, step, ... from stdin (shell --help); exit 1\n"
+            "                             if a command failed and stdin is no terminal\n"
             "  faults                     list the fault points (docs/faults.md: spec grammar)\n"
             "  mount DIR [--modules DIR] [--no-ticker]\n"
             "                             the namespace on DIR, read-only (FUSE), until\n"
@@ -152,6 +156,8 @@ int main(int argc, char **argv)
         return cmd_campaign(argc - 2, argv + 2);
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "shell"))
+        return cmd_shell(argc - 2, argv + 2);
     if (!strcmp(cmd, "mount")) {
 #ifdef L4SIM_HAVE_FUSE
         return cmd_mount(argc - 2, argv + 2);

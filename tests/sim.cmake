@@ -20,3 +20,8 @@ set_tests_properties(sim_demo_memory PROPERTIES LABELS no-valgrind TIMEOUT 180)
 add_test(NAME sim_trace COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sim_trace.sh $<TARGET_FILE:l4sim_cmd>
                                 ${L4RT_IMAGES_DIR})
 set_tests_properties(sim_trace PROPERTIES LABELS no-valgrind TIMEOUT 180 SKIP_RETURN_CODE 77)
+
+# l4sim shell: commands through a pipe on a booted system.
+add_test(NAME sim_shell COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sim_shell.sh $<TARGET_FILE:l4sim_cmd>
+                                ${L4RT_IMAGES_DIR})
+set_tests_properties(sim_shell PROPERTIES LABELS no-valgrind TIMEOUT 120)
