@@ -11,6 +11,9 @@ int cmd_run(int argc, char **argv);
 /* `l4sim shell`: commands from stdin on the root task of a booted system. */
 int cmd_shell(int argc, char **argv);
 
+/* `l4sim help TOPIC`: one page on demos, trace, faults, run, gdb or shell. */
+int cmd_help(const char *topic);
+
 /* `l4sim mount DIR`: the namespace on a host directory (FUSE builds only). */
 int cmd_mount(int argc, char **argv);
 

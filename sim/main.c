@@ -59,7 +59,8 @@ static void usage(FILE *out)
             "  mount DIR [--modules DIR] [--no-ticker]\n"
             "                             the namespace on DIR, read-only (FUSE), until\n"
             "                             fusermount3 -u DIR\n"
-            "  help                       show this text\n"
+            "  help [TOPIC]               this text, or a page on a topic: demos, trace,\n"
+            "                             faults, run, shell, gdb\n"
             "\n"
             "OPTIONS of demo and run:\n%s",
             DEFAULT_DEMO, demo_options_help);
@@ -144,6 +145,8 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
+    if (!strcmp(cmd, "help") && argc > 2)
+        return cmd_help(argv[2]);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         usage(stdout);
         return 0;

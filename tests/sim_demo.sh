@@ -43,6 +43,16 @@ err="$("$L4SIM" demo nosuchdemo 2>&1)"
 check "unknown demo is named" grep -qF "no demo called 'nosuchdemo'" <<<"$err"
 "$L4SIM" >/dev/null 2>&1
 check "no command exits 2" test $? -eq 2
+for topic in demos trace faults run gdb shell; do
+    page="$("$L4SIM" help "$topic" 2>&1)"
+    check "help $topic exits 0" test $? -eq 0
+    check "help $topic has a page" test "$(wc -l <<<"$page")" -ge 5
+done
+check "help demos lists every demo" grep -qE '^  restart +' <<<"$("$L4SIM" help demos)"
+"$L4SIM" help nosuchtopic >/dev/null 2>&1
+check "an unknown help topic exits 2" test $? -eq 2
+check "an unknown help topic lists the topics" \
+    grep -qF "no topic 'nosuchtopic'; the topics:" <<<"$("$L4SIM" help nosuchtopic 2>&1)"
 
 free="$(L4SIM_DETERMINISTIC=0 "$L4SIM" demo ipc 2>&1)"
 check "free-running demo ends ok" grep -qF "demo ipc: ok" <<<"$free"
