@@ -18,8 +18,16 @@ for want in "hello, world" "argv[1] = one" "argv[2] = two" "hello exited with st
     "summary: " "seed 1 (replay: --seed 1)"; do
     check "run output has '$want'" grep -qF -- "$want" <<<"$out"
 done
-again="$("$L4SIM" run "$IMAGES/hello" one two 2>&1 | grep -v '^    wall time ')"
-check "the same seed replays the run" test "$(grep -v '^    wall time ' <<<"$out")" = "$again"
+# What may differ between two runs of one seed: the wall time, and the
+# warning ASan prints (once, from whichever thread first leaves a stack it
+# does not know: a task's) in the sanitizer pass.
+nowall() {
+    grep -v -e '^    wall time ' -e '^==[0-9]*==WARNING: ASan is ignoring requested __asan_handle_no_return' \
+        -e '^False positive error reports may follow' \
+        -e '^For details see https://github.com/google/sanitizers/issues/189' <<<"$1"
+}
+again="$("$L4SIM" run "$IMAGES/hello" one two 2>&1)"
+check "the same seed replays the run" test "$(nowall "$out")" = "$(nowall "$again")"
 
 "$L4SIM" run "$IMAGES/crash" exit3 >/dev/null 2>&1
 check "a program's exit status is l4sim's" test $? -eq 3

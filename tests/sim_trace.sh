@@ -66,8 +66,11 @@ check "run JSON parses, names the servers, pairs flows" json_ok "$work/hello.jso
     "sigma0 32" "root 34" "mm 35" "task 39" "naming 40" "log 46"
 check "run JSON has one process per space" \
     test "$(json_count "$work/hello.json" 'e["name"] == "process_name"')" -ge 4
-check "run JSON has page faults as slices" \
-    test "$(json_count "$work/hello.json" 'e["ph"] == "X" and e["name"] == "pagefault"')" -eq 7
+# As many page-fault slices as the summary counts faults (how many depends
+# on how the image was compiled).
+faults="$(sed -n 's/.* messages, \([0-9]*\) page faults.*/\1/p' "$work/hello.out")"
+check "run JSON has page faults as slices (${faults:-?} of them)" \
+    test "$(json_count "$work/hello.json" 'e["ph"] == "X" and e["name"] == "pagefault"')" = "${faults:-none}"
 "$L4SIM" run --trace-json "$work/again.json" "$IMAGES/hello" >/dev/null 2>&1
 check "the same seed gives the same JSON" cmp -s "$work/hello.json" "$work/again.json"
 
