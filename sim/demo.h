@@ -52,6 +52,7 @@ struct demo {
 extern const struct demo demo_ipc;
 extern const struct demo demo_boot;
 extern const struct demo demo_kill;
+extern const struct demo demo_naming;
 
 /* Every demo, in the order `l4sim demo --list` shows them. */
 extern const struct demo *const demo_table[];

@@ -15,7 +15,7 @@
 
 #include "demo.h"
 
-const struct demo *const demo_table[] = {&demo_ipc, &demo_boot, &demo_kill};
+const struct demo *const demo_table[] = {&demo_ipc, &demo_boot, &demo_kill, &demo_naming};
 const unsigned demo_count = sizeof(demo_table) / sizeof(demo_table[0]);
 
 const struct demo *demo_find(const char *name)
