@@ -10,3 +10,8 @@ set_tests_properties(sim_mount PROPERTIES LABELS no-valgrind TIMEOUT 60 SKIP_RET
 add_test(NAME sim_run COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sim_run.sh $<TARGET_FILE:l4sim_cmd>
                               ${L4RT_IMAGES_DIR})
 set_tests_properties(sim_run PROPERTIES LABELS no-valgrind TIMEOUT 120)
+
+# The demos of the standard system (boot, kill, naming): narration, facts, replay, lost messages.
+add_test(NAME sim_demo_system COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sim_demo_system.sh
+                                      $<TARGET_FILE:l4sim_cmd> ${L4RT_IMAGES_DIR})
+set_tests_properties(sim_demo_system PROPERTIES LABELS no-valgrind TIMEOUT 300)
