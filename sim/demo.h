@@ -50,9 +50,12 @@ struct demo {
 };
 
 extern const struct demo demo_ipc;
+extern const struct demo demo_boot;      /* sim/demo_boot.c */
 extern const struct demo demo_pagefault; /* sim/demo_pagefault.c */
 extern const struct demo demo_fork;      /* sim/demo_fork.c */
 extern const struct demo demo_swap;      /* sim/demo_swap.c */
+extern const struct demo demo_kill;      /* sim/demo_kill.c */
+extern const struct demo demo_naming;    /* sim/demo_naming.c */
 extern const struct demo demo_restart;   /* sim/demo_restart.c */
 
 /* Every demo, in the order `l4sim demo --list` shows them. */

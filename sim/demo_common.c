@@ -21,8 +21,8 @@
 #include "trace_msc.h"
 #include "trace_view.h"
 
-const struct demo *const demo_table[] = {&demo_ipc, &demo_pagefault, &demo_fork, &demo_swap,
-                                         &demo_restart};
+const struct demo *const demo_table[] = {&demo_boot, &demo_ipc,  &demo_pagefault, &demo_fork,
+                                         &demo_swap, &demo_kill, &demo_naming,    &demo_restart};
 const unsigned demo_count = sizeof(demo_table) / sizeof(demo_table[0]);
 
 const struct demo *demo_find(const char *name)

@@ -25,3 +25,8 @@ set_tests_properties(sim_trace PROPERTIES LABELS no-valgrind TIMEOUT 180 SKIP_RE
 add_test(NAME sim_shell COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sim_shell.sh $<TARGET_FILE:l4sim_cmd>
                                 ${L4RT_IMAGES_DIR})
 set_tests_properties(sim_shell PROPERTIES LABELS no-valgrind TIMEOUT 120)
+
+# The demos of the standard system (boot, kill, naming): narration, facts, replay, lost messages.
+add_test(NAME sim_demo_system COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sim_demo_system.sh
+                                      $<TARGET_FILE:l4sim_cmd> ${L4RT_IMAGES_DIR})
+set_tests_properties(sim_demo_system PROPERTIES LABELS no-valgrind TIMEOUT 300)
