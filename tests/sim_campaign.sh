@@ -34,6 +34,24 @@ check "summary counts add up to 20" test "$total" -eq 20
 check "coverage names points never reached" grep -q '^never reached: .*mm/frames/exhaust' "$tmp/a.txt"
 check "coverage lists ipc/send/drop as reached" grep -Eq '^  ipc/send/drop +[1-9]' "$tmp/a.txt"
 
+# 200 seeds of the standard system's demos, with faults after boot in
+# clients and servers alike: every run ends, and the counts add up.
+SYSTEM_SPEC='ipc/send/drop:p=0.01;task/crash:p=0.05;thread/crash:p=0.001;mm/swap/io-error:p=0.05'
+for scenario in restart fork; do
+    "$L4SIM" campaign "$scenario" --seeds 1-100 --faults "$SYSTEM_SPEC" -j2 \
+        --out "$tmp/$scenario.jsonl" >"$tmp/$scenario.txt" 2>&1
+    check "campaign $scenario exits 0" test $? -eq 0
+    check "campaign $scenario: 100 JSON lines" test "$(wc -l <"$tmp/$scenario.jsonl")" -eq 100
+    sum=0
+    for o in ok recovered failed deadlock crash; do
+        n="$(sed -n "s/^  $o  *\([0-9]*\) .*/\1/p" "$tmp/$scenario.txt")"
+        sum=$((sum + ${n:-0}))
+    done
+    check "campaign $scenario: the counts add up to 100 ($sum)" test "$sum" -eq 100
+    check "campaign $scenario: total 100" grep -qE '^  total +100$' "$tmp/$scenario.txt"
+    check "campaign $scenario: no run crashed the process" grep -qE '^  crash +0 ' "$tmp/$scenario.txt"
+done
+
 "$L4SIM" campaign ipc --seeds 1-20 --faults "$SPEC" -j 1 --out "$tmp/b.jsonl" >/dev/null 2>&1
 strip() { sed 's/,"wall_us":[0-9]*//' "$1"; }
 check "a second campaign gives the same results" test "$(strip "$tmp/a.jsonl")" = "$(strip "$tmp/b.jsonl")"
