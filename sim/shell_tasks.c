@@ -174,8 +174,11 @@ static void task_name(L4_ThreadId_t id, char *buf, size_t cap)
     if (list_tasks(tasks, &n))
         return;
     for (unsigned i = 0; i < n; i++)
-        if (L4_IsThreadEqual(tasks[i].id, id))
-            snprintf(buf, cap, "%s", tasks[i].name);
+        if (L4_IsThreadEqual(tasks[i].id, id)) {
+            size_t len = strnlen(tasks[i].name, cap - 1); /* a long name is cut */
+            memcpy(buf, tasks[i].name, len);
+            buf[len] = 0;
+        }
 }
 
 void shell_start(int argc, char **argv)
