@@ -5,10 +5,7 @@
 # run, and the same results when run again; bad input gets exit status 2.
 set -u
 L4SIM="$1"
-fail=0
-check() { # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi
-}
+. "$(dirname "$0")/sim_lib.sh"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 unset L4SIM_FAULTS L4SIM_SEED L4SIM_TRACE

@@ -3,10 +3,7 @@
 # and help and bad subcommands give clear text and exit codes.
 set -u
 L4SIM="$1"
-fail=0
-check() { # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi
-}
+. "$(dirname "$0")/sim_lib.sh"
 
 # Deterministic by default: the same text every time, whatever the caller's
 # environment says; a free-running run is checked at the end.
@@ -25,14 +22,6 @@ steps="$(grep -c '^\[[0-9]\]' <<<"$out")"
 check "demo narrates 8 steps (got $steps)" test "$steps" -eq 8
 
 again="$("$L4SIM" demo ipc 2>&1)"
-# What may differ between two runs of one seed: the wall time, and the
-# warning ASan prints (once, from whichever thread first leaves a stack it
-# does not know: a task's) in the sanitizer pass.
-nowall() {
-    grep -v -e '^    wall time ' -e '^==[0-9]*==WARNING: ASan is ignoring requested __asan_handle_no_return' \
-        -e '^False positive error reports may follow' \
-        -e '^For details see https://github.com/google/sanitizers/issues/189' <<<"$1"
-}
 check "the same seed replays the demo byte for byte" test "$(nowall "$out")" = "$(nowall "$again")"
 check "the demo names its seed" grep -qF "seed 1" <<<"$out"
 

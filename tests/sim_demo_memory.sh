@@ -7,20 +7,9 @@
 set -u
 L4SIM="$1"
 export L4SIM_IMAGES="$2"
-fail=0
-check() { # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi
-}
+. "$(dirname "$0")/sim_lib.sh"
 has() { # has DEMO-OUTPUT TEXT
     grep -qF -- "$2" <<<"$1"
-}
-# What may differ between two runs of one seed: the wall time, and the
-# warning ASan prints (once, from whichever thread first leaves a stack it
-# does not know: a task's) in the sanitizer pass.
-nowall() {
-    grep -v -e '^    wall time ' -e '^==[0-9]*==WARNING: ASan is ignoring requested __asan_handle_no_return' \
-        -e '^False positive error reports may follow' \
-        -e '^For details see https://github.com/google/sanitizers/issues/189' <<<"$1"
 }
 export L4SIM_DETERMINISTIC=1
 unset L4SIM_SEED L4SIM_FAULTS L4SIM_TRACE

@@ -4,10 +4,7 @@
 # of l4sim the test reports itself skipped (exit 77), as issue 7 allows.
 set -u
 L4SIM="$1"
-fail=0
-check() { # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi
-}
+. "$(dirname "$0")/sim_lib.sh"
 skip() {
     echo "SKIP $1"
     exit 77

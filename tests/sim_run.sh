@@ -4,10 +4,7 @@
 set -u
 L4SIM="$1"
 IMAGES="$2"
-fail=0
-check() { # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi
-}
+. "$(dirname "$0")/sim_lib.sh"
 export L4SIM_DETERMINISTIC=1
 unset L4SIM_SEED L4SIM_FAULTS
 
@@ -18,14 +15,6 @@ for want in "hello, world" "argv[1] = one" "argv[2] = two" "hello exited with st
     "summary: " "seed 1 (replay: --seed 1)"; do
     check "run output has '$want'" grep -qF -- "$want" <<<"$out"
 done
-# What may differ between two runs of one seed: the wall time, and the
-# warning ASan prints (once, from whichever thread first leaves a stack it
-# does not know: a task's) in the sanitizer pass.
-nowall() {
-    grep -v -e '^    wall time ' -e '^==[0-9]*==WARNING: ASan is ignoring requested __asan_handle_no_return' \
-        -e '^False positive error reports may follow' \
-        -e '^For details see https://github.com/google/sanitizers/issues/189' <<<"$1"
-}
 again="$("$L4SIM" run "$IMAGES/hello" one two 2>&1)"
 check "the same seed replays the run" test "$(nowall "$out")" = "$(nowall "$again")"
 

@@ -6,10 +6,7 @@
 set -u
 L4SIM="$1"
 IMAGES="$2"
-fail=0
-check() { # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi
-}
+. "$(dirname "$0")/sim_lib.sh"
 skip() { echo "skip $1"; }
 export L4SIM_DETERMINISTIC=1
 unset L4SIM_SEED L4SIM_FAULTS NO_COLOR
