@@ -113,6 +113,12 @@ const char *demo_thread_name(L4_ThreadId_t tid, void *ctx);
 const char *demo_images_dir(void);
 
 /*
+ * The images directory if it holds image, else NULL after saying on
+ * stderr what demo misses and how to point l4sim at the images.
+ */
+const char *demo_image_dir_with(const char *demo, const char *image);
+
+/*
  * From inside a run: write the mapping tree to --maps-dot's file now, at
  * the demo's most telling moment (otherwise demo_run_kernel and
  * demo_run_system write it when the root function returns). No-op

@@ -235,6 +235,28 @@ const char *demo_images_dir(void)
     return is_dir(L4SIM_BUILD_IMAGES_DIR) ? L4SIM_BUILD_IMAGES_DIR : NULL;
 }
 
+const char *demo_image_dir_with(const char *demo, const char *image)
+{
+    const char *dir = demo_images_dir();
+    if (!dir) {
+        fprintf(stderr,
+                "l4sim demo %s: the l4sim images are not installed or built; set L4SIM_IMAGES "
+                "to the directory that holds '%s'\n",
+                demo, image);
+        return NULL;
+    }
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, image);
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr,
+                "l4sim demo %s: the images directory %s has no '%s'; set L4SIM_IMAGES to one "
+                "that has\n",
+                demo, dir, image);
+        return NULL;
+    }
+    return dir;
+}
+
 /* The system servers by name, for pictures of the running system. */
 const char *demo_thread_name(L4_ThreadId_t tid, void *ctx)
 {

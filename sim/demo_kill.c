@@ -9,7 +9,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <l4/ipc.h>
 #include <l4/message.h>
@@ -415,17 +414,9 @@ static int kill_app(void *arg)
 
 static int run(const struct demo_options *opt, struct demo_result *res)
 {
-    const char *images = demo_images_dir();
-    char program[4096];
-    struct stat st;
-    snprintf(program, sizeof(program), "%s/" PROGRAM, images ? images : ".");
-    if (!images || stat(program, &st) != 0) {
-        fprintf(stderr,
-                "l4sim demo kill: the " PROGRAM " image was not found (%s); set L4SIM_IMAGES "
-                "to the directory of the l4sim images\n",
-                images ? program : "no image directory");
-        memset(res, 0, sizeof(*res));
-        res->outcome = DEMO_FAILED;
+    const char *images = demo_image_dir_with("kill", PROGRAM);
+    if (!images) { /* nothing to run: no summary either */
+        *res = (struct demo_result){.outcome = DEMO_FAILED};
         return 1;
     }
     struct l4sim_config cfg;

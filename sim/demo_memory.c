@@ -74,28 +74,6 @@ void demo_echo_task_lines(const struct demo_options *opt, struct l4sim_config *c
     cfg->trace_ctx = NULL;
 }
 
-const char *demo_image_dir_with(const char *demo, const char *image)
-{
-    const char *dir = demo_images_dir();
-    if (!dir) {
-        fprintf(stderr,
-                "l4sim demo %s: the l4sim images are not installed or built; set L4SIM_IMAGES "
-                "to the directory that holds '%s'\n",
-                demo, image);
-        return NULL;
-    }
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir, image);
-    if (access(path, R_OK) != 0) {
-        fprintf(stderr,
-                "l4sim demo %s: the images directory %s has no '%s'; set L4SIM_IMAGES to one "
-                "that has\n",
-                demo, dir, image);
-        return NULL;
-    }
-    return dir;
-}
-
 /* ------------------------------------------------------------ checkpoints */
 
 static void recovered(struct conductor *c)

@@ -23,12 +23,6 @@ void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void demo_echo_task_lines(const struct demo_options *opt, struct l4sim_config *cfg);
 
 /*
- * The images directory if it holds image, else NULL after saying on
- * stderr what demo misses and how to point l4sim at the images.
- */
-const char *demo_image_dir_with(const char *demo, const char *image);
-
-/*
  * Checkpoints (tests/images/checkpoint.h has the image's side): the image
  * Calls the root with label DEMO_CHECKPOINT_LABEL, MR1 its stage and MR2,
  * MR3 what the stage reports, and waits until the root answers.

@@ -221,14 +221,14 @@ static int demo_root(void *arg)
 
 static int run(const struct demo_options *opt, struct demo_result *res)
 {
+    const char *images = demo_image_dir_with("restart", "echod");
+    if (!images) { /* nothing to run: no summary either */
+        *res = (struct demo_result){.outcome = DEMO_FAILED};
+        return 1;
+    }
     struct l4sim_config cfg;
     demo_begin(opt, &cfg,
                "l4sim demo restart: a supervisor restarts a server that crashes or hangs.");
-    const char *images = demo_images_dir();
-    if (!images) {
-        printf("no l4sim images found (set L4SIM_IMAGES to the directory with echod)\n");
-        return demo_finish("restart", &cfg, DEMO_FAILED, res);
-    }
     struct l4srv_options sys = {.modules_dir = images};
     struct service s = {.outcome = DEMO_OK};
     int rc = demo_run_system(&cfg, &sys, demo_root, &s);

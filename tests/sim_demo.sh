@@ -62,6 +62,10 @@ for want in "incarnation 1: task" "echo 1: 2, from incarnation 1" "echod crashed
     "echo 4: 5, from incarnation 3" "3 incarnations, 2 restarts" "demo restart: ok"; do
     check "restart output has '$want'" grep -qF -- "$want" <<<"$out"
 done
+noimg="$(L4SIM_IMAGES=/nonexistent "$L4SIM" demo restart 2>&1)"
+check "restart without images exits 1" test $? -eq 1
+check "restart without images says so" \
+    grep -qF "l4sim demo restart: the l4sim images are not installed or built" <<<"$noimg"
 free="$(L4SIM_DETERMINISTIC=0 "$L4SIM" demo restart --no-trace 2>&1)"
 check "free-running restart demo ends ok" grep -qF "demo restart: ok" <<<"$free"
 # Under faults after boot it never hangs or crashes: every run ends ok, recovered or failed.

@@ -82,7 +82,7 @@ check "kill narrates the kill just before the task server gets it" \
 noimg="$(L4SIM_IMAGES=/nonexistent "$L4SIM" demo kill 2>&1)"
 rc=$?
 check "kill without images exits 1" test "$rc" -eq 1
-check "kill without images says so" has "$noimg" "the ticker image was not found"
+check "kill without images says so" has "$noimg" "l4sim demo kill: the l4sim images are not installed or built"
 
 # naming: each hop, the files read, the listing and the refusals.
 n="${out[naming]}"
