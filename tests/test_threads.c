@@ -164,6 +164,41 @@ static void start_message_with_too_few_words_is_ignored(void **state)
     assert_int_equal(run_ok(body_short_start_message), 0);
 }
 
+/*
+ * A start message whose IP has no code, or whose SP is not memory (one a
+ * fault injection corrupted, say), is that thread's exception: it halts,
+ * the simulator carries on, and the thread can be started again.
+ */
+static int body_wild_start(void *arg)
+{
+    bool wild_stack = arg != NULL;
+    L4_ThreadId_t me = L4_Myself(), t = h_tid(0, 1);
+    H_EQ(L4_ThreadControl(t, me, me, me, h_root_utcb(t)), 1);
+    L4_LoadMR(0, 2);
+    L4_LoadMR(1, wild_stack ? (L4_Word_t) say_hello : 0x10);
+    L4_LoadMR(2, wild_stack ? 0x2000 : h_stack());
+    H_IPC_OK(L4_Send(t));
+    for (int i = 0; i < 100000 && h_stats().exceptions == 0; i++)
+        L4_Sleep(L4_TimePeriod(200));
+    H_EQ(h_stats().exceptions, 1);
+    h_wait_state(t, H_STATE_HALTED);
+    L4_Start_SpIp(t, h_stack(), (L4_Word_t) say_hello);
+    expect_hello(t);
+    return 0;
+}
+
+static void start_at_an_ip_with_no_code_halts_only_that_thread(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run(body_wild_start, NULL), 0);
+}
+
+static void start_on_a_stack_that_is_not_memory_halts_only_that_thread(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run(body_wild_start, (void *) 1), 0);
+}
+
 static int body_start_exregs_waiting(void *arg)
 {
     (void) arg;
@@ -679,6 +714,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(create_with_pager_is_active_and_waits_for_start),
         cmocka_unit_test(start_message_sets_ip_and_sp),
         cmocka_unit_test(start_message_with_too_few_words_is_ignored),
+        cmocka_unit_test(start_at_an_ip_with_no_code_halts_only_that_thread),
+        cmocka_unit_test(start_on_a_stack_that_is_not_memory_halts_only_that_thread),
         cmocka_unit_test(start_via_exchange_registers_while_waiting_for_start),
         cmocka_unit_test(start_via_exchange_registers_right_after_create),
         cmocka_unit_test(thread_whose_function_returns_is_halted),

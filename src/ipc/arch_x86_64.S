@@ -25,10 +25,16 @@ arch_user_enter:
     jz 1f
     movq %rsi, %rsp
 1:  andq $-16, %rsp
+    .globl arch_user_switch
+    .hidden arch_user_switch
+arch_user_switch:            /* from here to the call, the stack is the user's */
     xorl %ebp, %ebp          /* user code starts a fresh frame chain */
     movq %rdi, %rax
     movq %rdx, %rdi
     callq *%rax
+    .globl arch_user_switch_end
+    .hidden arch_user_switch_end
+arch_user_switch_end:
     movq (%rbx), %rsp
     xorl %eax, %eax
     jmp 2f

@@ -250,6 +250,20 @@ static void undo_valgrind_push(ucontext_t *uc, word_t addr, word_t ip)
         uc->uc_mcontext.gregs[REG_RSP] += 8;
 }
 
+/*
+ * A thread that jumps where there is no code (a wild or corrupted start
+ * IP, a null function pointer), or is started on a stack that is not
+ * memory, has gone wrong by itself: that is its exception, as on a real
+ * kernel, and no reason to take the whole simulator down.
+ */
+static bool thread_went_wild(word_t addr, word_t ip, word_t err)
+{
+    (void) err;
+    if (addr == ip) /* an instruction fetch (Valgrind leaves the error code 0) */
+        return true;
+    return ip >= (word_t) arch_user_switch && ip < (word_t) arch_user_switch_end;
+}
+
 static void segv_handler(int sig, siginfo_t *si, void *ucv)
 {
     ucontext_t *uc = ucv;
@@ -260,17 +274,22 @@ static void segv_handler(int sig, siginfo_t *si, void *ucv)
     /* Code that lives in a window (an ELF task's) is the task's: a fault of
      * it anywhere is the task's too, not a bug of the host program. */
     bool task_code = self && self->space && window_owner(ip) == self->space;
-    if (!self || (!owner && !task_code) ||
+    word_t err = (word_t) uc->uc_mcontext.gregs[REG_ERR];
+    bool wild = !owner && !task_code && thread_went_wild(addr, ip, err);
+    if (!self || (!owner && !task_code && !wild) ||
         atomic_load_explicit(&self->run, memory_order_acquire) != RUN_USER) {
         pass_on(sig, si, ucv);
         return;
     }
-    word_t err = (word_t) uc->uc_mcontext.gregs[REG_ERR];
     unsigned access = (err & X86_PF_WRITE) ? RIGHT_W : (err & X86_PF_INSTR) ? RIGHT_X : RIGHT_R;
 
     atomic_store_explicit(&self->run, RUN_KERNEL, memory_order_seq_cst);
     undo_valgrind_push(uc, addr, ip);
-    if (!owner)
+    if (wild)
+        raise_exception(self, uc, addr, ip, access,
+                        ip == addr ? "jump to an address with no code"
+                                   : "start stack is not memory");
+    else if (!owner)
         raise_exception(self, uc, addr, ip, access, "access outside every address space");
     else if (owner != self->space)
         raise_exception(self, uc, addr, ip, access, "access outside its own address space");

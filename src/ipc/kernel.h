@@ -479,6 +479,9 @@ void fault_thread_exit(struct tcb *t);
  * host stack pointer in *saved. Returns 0 when ip returns, or the value
  * given to arch_user_leave(saved, value) by code running inside it. */
 int arch_user_enter(word_t ip, word_t sp, word_t arg, void **saved);
+/* The instructions of arch_user_enter that run on the user's stack before
+ * the user's entry does: a fault there means that stack is not memory. */
+extern const char arch_user_switch[], arch_user_switch_end[];
 /* arch: call fn(a) on stack `stack` and come back to this one, with
  * *on_host_stack 1 exactly while away (see kernel_call). */
 word_t arch_kernel_call(struct sysargs *a, void *stack, kernel_part fn,
