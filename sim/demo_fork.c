@@ -210,6 +210,15 @@ static void wait_parent(struct demo_state *st)
         recovered(st);
         return;
     }
+    if (state == TASK_CRASHED || state == TASK_KILLED) {
+        /* A fault ended it, and the task server said so: handled, not wrong. */
+        if (state == TASK_CRASHED)
+            say("the parent crashed (at %#lx), and task_wait reports it", status);
+        else
+            say("the parent was killed, and task_wait reports it");
+        recovered(st);
+        return;
+    }
     say("the parent ended in state %lu (%s) with status %lu", state,
         state == TASK_EXITED ? "exited" : "not exited", status);
     if (state != TASK_EXITED || status != 0)
