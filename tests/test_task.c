@@ -521,6 +521,30 @@ static void injected_elf_read_error_fails_new_cleanly(void **state)
     assert_int_equal(h_run_system_config(&cfg, &images, body_elf_io_error, NULL), 0);
 }
 
+/* The task server's word to the MM server that a thread has gone is lost
+ * once: it asks again, and the ended task's memory still comes back. */
+static int body_lost_deregistration(void *arg)
+{
+    (void) arg;
+    struct mm_stats before;
+    H_EQ(mm_stats(&before), L4SRV_OK);
+    L4_Word_t status = 99;
+    H_EQ(run_program("/modules/hello", "hello", 0, &status), TASK_EXITED);
+    H_EQ(status, 0);
+    H_EQ(fired("ipc/send/drop"), 1);
+    frames_balanced(&before);
+    return 0;
+}
+
+static void lost_deregistration_is_sent_again(void **state)
+{
+    (void) state;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.faults = "ipc/send/drop:once,label=0x4d13"; /* MM_DEREGISTER_THREAD */
+    assert_int_equal(h_run_system_config(&cfg, &images, body_lost_deregistration, NULL), 0);
+}
+
 static int body_task_crash(void *arg)
 {
     (void) arg;
@@ -626,6 +650,7 @@ int main(void)
         cmocka_unit_test(new_kill_repeated),
         cmocka_unit_test(injected_elf_read_error_fails_new_cleanly),
         cmocka_unit_test(injected_task_crash_ends_the_asking_task),
+        cmocka_unit_test(lost_deregistration_is_sent_again),
         cmocka_unit_test(clients_report_a_server_that_does_not_answer),
         cmocka_unit_test(faults_wait_for_the_system_to_boot_unless_marked_boot),
     };

@@ -176,9 +176,19 @@ static void answer_waiters(struct task *t)
     }
 }
 
+/*
+ * The MM server must hear of every thread that goes, or the memory of an
+ * ended task stays accounted to it for ever. A request or answer lost on
+ * the way shows as unresponsive and is sent again; if the MM server had
+ * carried it out, the repeat answers non_existent, which is as good.
+ */
+#define MM_DEREGISTER_TRIES 3
+
 static void thread_delete(L4_ThreadId_t t)
 {
-    mm_deregister_thread(t);
+    for (unsigned i = 0; i < MM_DEREGISTER_TRIES; i++)
+        if (mm_deregister_thread(t) != L4SRV_ERR_UNRESPONSIVE)
+            break;
     thread_free(t);
 }
 
