@@ -112,6 +112,14 @@ bool conductor_await(struct conductor *c, L4_Word_t stage, struct checkpoint *cp
             continue;
         }
         L4_StoreMRs(1, 3, w);
+        if (w[0] >> DEMO_CHECKPOINT_MISSED_SHIFT && !c->overlapped) {
+            say("thread %lu.%lu carried on without the root's answer (a message was lost):\n"
+                "       from here its stages may overlap with what the root measures",
+                L4_ThreadNo(from), L4_Version(from));
+            c->overlapped = true;
+            recovered(c);
+        }
+        w[0] &= (1UL << DEMO_CHECKPOINT_MISSED_SHIFT) - 1;
         if (c->n_held == CONDUCTOR_MAX_HELD) {
             say("too many checkpoints out of order; the root gives up on the task");
             recovered(c);

@@ -28,6 +28,8 @@ void demo_echo_task_lines(const struct demo_options *opt, struct l4sim_config *c
  * MR3 what the stage reports, and waits until the root answers.
  */
 #define DEMO_CHECKPOINT_LABEL 0x4443
+/* MR1's upper half: how many of its checkpoints the image gave up waiting on. */
+#define DEMO_CHECKPOINT_MISSED_SHIFT 32
 
 struct checkpoint {
     L4_ThreadId_t from; /* the image's thread, waiting for the answer */
@@ -40,6 +42,9 @@ struct conductor {
     struct checkpoint held[CONDUCTOR_MAX_HELD]; /* arrived before the root asked for them */
     unsigned n_held;
     enum demo_outcome *outcome; /* becomes DEMO_RECOVERED when a wait fails */
+    /* An image carried on without the root's answer (a message was lost):
+     * what the root measures between stages may now mix two of them. */
+    bool overlapped;
 };
 
 /*
