@@ -37,7 +37,7 @@ static void trace(void)
 
 static void faults(void)
 {
-    printf("Fault injection: --faults 'RULE;RULE...' on demo, run and campaign, or\n"
+    printf("Fault injection: --faults 'RULE;RULE...' on demo, run, shell and campaign, or\n"
            "L4SIM_FAULTS. RULE is POINT[:PARAM,...], e.g. 'ipc/send/drop:p=0.05,dst=mm'.\n"
            "PARAMs: p= once boot nth= after= max= src= dst= space= label= arg=.\n"
            "Rules wait until the standard system has booted unless marked boot.\n\n"

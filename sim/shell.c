@@ -252,12 +252,6 @@ int cmd_shell(int argc, char **argv)
             return 2;
         }
     }
-    const char *env_faults = getenv("L4SIM_FAULTS");
-    if (opt.faults || (env_faults && *env_faults)) {
-        fprintf(stderr, "l4sim shell: no fault injection here: the servers' stubs the commands "
-                        "use wait for ever for a lost answer (unset L4SIM_FAULTS)\n");
-        return 2;
-    }
     if (!modules)
         modules = demo_images_dir();
     if (!modules)

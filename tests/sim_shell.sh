@@ -2,7 +2,8 @@
 # Checks `l4sim shell` driven through a pipe: tasks started, waited for,
 # pinged and killed; the namespace listed and read; the trace shown and
 # hidden; step holding the system after exactly N events; errors reported
-# while the shell carries on; exit codes; EOF; replay in deterministic mode.
+# while the shell carries on, also under injected faults; exit codes; EOF;
+# replay in deterministic mode.
 set -u -o pipefail
 L4SIM="$1"
 IMAGES="$2"
@@ -169,10 +170,22 @@ check "the images are /modules by default" has "$out" "^hello +module\$"
 check "an unknown option is a usage error" test $? -eq 2
 out="$("$L4SIM" shell --modules /nonexistent </dev/null 2>&1)"
 check "a missing modules directory is refused ($?)" has "$out" "/nonexistent is not a directory"
-"$L4SIM" shell --faults ipc/send/drop:p=0.1 </dev/null >/dev/null 2>&1
-check "--faults is refused" test $? -eq 2
-L4SIM_FAULTS=ipc/send/drop:p=0.1 "$L4SIM" shell </dev/null >/dev/null 2>&1
-check "L4SIM_FAULTS is refused" test $? -eq 2
+# Faults: lost messages make commands report errors; the shell carries on,
+# and the same seed and input replay the same session.
+faulty='ps
+start hello a b
+ls /tasks
+cat /stats/system'
+out="$(shell --faults 'ipc/send/drop:p=0.05' --seed 3 <<<"$faulty")"
+rc=$?
+check "faults: a command reports the lost answer" has "$out" ": unresponsive$"
+check "faults: later commands still run" has "$out" "^frames_total [0-9]+$"
+check "faults: the summary names what fired" has "$out" "faults fired: ipc/send/drop x[0-9]"
+check "faults: exit 1 after the failed commands (rc $rc)" test "$rc" -eq 1
+again="$(shell --faults 'ipc/send/drop:p=0.05' --seed 3 <<<"$faulty")"
+check "faults: the same seed replays the session" test "$(nowall "$out")" = "$(nowall "$again")"
+out="$(L4SIM_FAULTS='ipc/send/drop:p=0.05' shell --seed 3 <<<"$faulty")"
+check "L4SIM_FAULTS works as --faults" test "$(nowall "$out")" = "$(nowall "$again")"
 out="$("$L4SIM" shell --help)"
 check "--help documents the exit status" has "$out" "^Exit status: "
 out="$("$L4SIM" --help)"
