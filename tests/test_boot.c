@@ -281,6 +281,8 @@ static void kip_describes_the_kernel(void **state)
     assert_int_equal(seen.kernel_id, seen.kernel_desc_id);
     assert_int_equal(kid.x.id, 0x2a);
     assert_int_equal(kid.x.subid, 0);
+    assert_int_equal(seen.kernel_id >> 16 & 0xffff, L4_KID_L4SIM);
+    assert_int_equal(seen.supplier, L4_SUPL_L4SIM);
     assert_non_null(strstr(seen.version_string, "l4sim"));
     /* Pages may be mapped readable, writable and executable. */
     assert_int_equal(seen.page_rights, 7);
