@@ -141,29 +141,38 @@ memcheck_pass() {
     [[ -f "$bdir/DartConfiguration.tcl" ]] ||
         printf 'SourceDirectory: %s\nBuildDirectory: %s\n' "$ROOT" "$bdir" \
             >"$bdir/DartConfiguration.tcl"
-    rm -f "$bdir"/Testing/Temporary/MemoryChecker.*.log
+    rm -f "$bdir"/Testing/Temporary/MemoryChecker.*
     # Free-running under valgrind: in deterministic mode, optimised builds
     # show memcheck false alarms on user stacks that took page faults (see
     # docs/design.md, open problems); test_det still runs deterministic.
     # --repeat until-pass:2: some deletion tests run very slowly under
     # valgrind now and then (spinning threads starve the others; see
-    # docs/design.md). A test that fails twice fails the pass.
-    (cd "$bdir" && L4SIM_DETERMINISTIC=0 ctest -T memcheck -j"$JOBS" -LE "$VALGRIND_EXCLUDE_LABELS" \
+    # docs/design.md), so a test that fails gets a second attempt, and one
+    # that fails twice fails the pass. The retry is for slowness only: a
+    # valgrind error must fail the pass even if the retry is clean. ctest
+    # forgets a failed attempt that a retry passed (its log is overwritten
+    # and the test counts as passed), so valgrind runs through
+    # valgrind-keep-errors.sh, which keeps a copy of every attempt's log
+    # that reported errors; memcheck_error_attempts names their tests.
+    (cd "$bdir" && L4SIM_DETERMINISTIC=0 L4SIM_VALGRIND="$(command -v valgrind)" \
+        ctest -T memcheck -j"$JOBS" -LE "$VALGRIND_EXCLUDE_LABELS" \
         --repeat until-pass:2 \
-        --overwrite MemoryCheckCommand="$(command -v valgrind)" \
+        --overwrite MemoryCheckType=Valgrind \
+        --overwrite MemoryCheckCommand="$ROOT/scripts/valgrind-keep-errors.sh" \
         --overwrite MemoryCheckCommandOptions="$VALGRIND_OPTS" \
         --overwrite MemoryCheckSuppressionFile="$ROOT/tests/valgrind.supp") </dev/null 2>&1 |
         tee "$logf" || rc=$?
 
-    # A test fails when ctest says so (valgrind's --error-exitcode) or when
-    # ctest counted defects for it; both are collected by name so nothing is
-    # counted twice.
+    # A test fails when ctest says so (valgrind's --error-exitcode), when
+    # ctest counted defects for it, or when any attempt of it had valgrind
+    # errors; all are collected by name so nothing is counted twice.
     local counts total=0 failed_names
     counts="$(ctest_counts "$logf")"
     [[ -z "$counts" ]] || read -r total _ <<<"$counts"
     failed_names="$( (
         sed -n 's/^[[:space:]]*[0-9]* - \([^ ]*\) (.*/\1/p' "$logf"
         sed -n 's/^.*MemCheck: #[0-9]*: \([^ ]*\) .*Defects: [1-9].*/\1/p' "$logf"
+        memcheck_error_attempts "$bdir" "$logf"
     ) | sort -u)"
     local failed=0
     [[ -z "$failed_names" ]] || failed=$(wc -l <<<"$failed_names")
@@ -171,16 +180,29 @@ memcheck_pass() {
         failed=1
     fi
     # Valgrind writes to per-test log files, not the test output: show the
-    # reports of every test that had errors.
+    # reports of every attempt that had errors (each was kept).
     local f
-    for f in "$bdir"/Testing/Temporary/MemoryChecker.*.log; do
+    for f in "$bdir"/Testing/Temporary/MemoryChecker.*.log.errors-*; do
         [[ -e "$f" ]] || continue
-        if grep -q 'ERROR SUMMARY: [1-9]' "$f"; then
-            printf '\n---- %s ----\n' "$f"
-            head -n 200 "$f"
-        fi
+        printf '\n---- %s ----\n' "$f"
+        head -n 200 "$f"
     done
+    [[ -z "$failed_names" ]] || printf 'valgrind pass failed: %s\n' "$(tr '\n' ' ' <<<"$failed_names")"
     record "$name" $((total - failed)) "$failed" $((SECONDS - start)) "$dir/ memcheck"
+}
+
+# memcheck_error_attempts BDIR CTEST_LOG: the names of the tests of which
+# some attempt had valgrind errors. valgrind-keep-errors.sh kept those logs
+# as MemoryChecker.N.log.errors-PID; ctest's "MemCheck #N: NAME" lines name
+# test N.
+memcheck_error_attempts() {
+    local f n
+    for f in "$1"/Testing/Temporary/MemoryChecker.*.log.errors-*; do
+        [[ -e "$f" ]] || continue
+        n="${f##*/MemoryChecker.}"
+        n="${n%%.*}"
+        sed -n "s/^.*MemCheck #$n: \([^ ]*\) .*/\1/p" "$2" | head -n 1
+    done
 }
 
 build_failed() { # build_failed NAME DIR START

@@ -1,7 +1,8 @@
-# bench_smoke: l4sim-bench runs its baselines, ipc_rt, pagefault, map_unmap,
-# the MM-server entries
-# and map_budget_pages (few iterations) and prints well-formed JSON lines;
-# the numbers themselves are not checked.
+# bench_smoke: l4sim-bench runs its baselines, ipc_rt and its variants
+# (63 words, a 4 KiB string, deterministic), pagefault, map_unmap, the
+# MM-server and task entries, map_budget_pages and det_switches_per_s (few
+# iterations) and prints well-formed JSON lines; the numbers themselves are
+# not checked.
 # See bench_smoke.sh.
 add_test(NAME bench_smoke
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/bench_smoke.sh $<TARGET_FILE:l4sim-bench>)

@@ -819,6 +819,46 @@ static void thread_state_bits_follow_the_exregs_control_word(void **state)
     assert_false(L4_ThreadWasIpcing(s));
 }
 
+/* Kernel IDs are (id << 8) | subid, found in KernelId's bits 16..31. */
+static void kernel_id_constants_decode_to_their_id_and_subid(void **state)
+{
+    (void) state;
+    static const struct {
+        L4_Word_t kid, id, subid;
+    } kids[] = {
+        {L4_KID_L4_486, 0, 1},          {L4_KID_L4_PENTIUM, 0, 2},
+        {L4_KID_L4_X86, 0, 3},          {L4_KID_L4_MIPS, 1, 1},
+        {L4_KID_L4_ALPHA, 2, 1},        {L4_KID_FIASCO, 3, 1},
+        {L4_KID_L4KA_HAZELNUT, 4, 1},   {L4_KID_L4KA_PISTACHIO, 4, 2},
+        {L4_KID_L4KA_STRAWBERRY, 4, 3}, {L4_KID_NICTA_PISTACHIO, 5, 1},
+        {L4_KID_L4SIM, 0x2a, 0},
+    };
+    for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++) {
+        L4_KernelId_t k = {.raw = kids[i].kid << 16};
+        assert_int_equal(k.x.id, kids[i].id);
+        assert_int_equal(k.x.subid, kids[i].subid);
+    }
+}
+
+/* A supplier is its four characters in memory order, read as a little-endian word. */
+static void supplier_constants_spell_their_names(void **state)
+{
+    (void) state;
+    static const struct {
+        L4_Word_t supl;
+        char name[5];
+    } suppliers[] = {
+        {L4_SUPL_GMD, "GMD "}, {L4_SUPL_IBM, "IBM "},   {L4_SUPL_UNSW, "UNSW"},
+        {L4_SUPL_UKA, "UKa "}, {L4_SUPL_NICTA, "NICT"}, {L4_SUPL_L4SIM, "l4sm"},
+    };
+    for (size_t i = 0; i < sizeof(suppliers) / sizeof(suppliers[0]); i++) {
+        L4_Word_t w = 0;
+        for (int c = 3; c >= 0; c--)
+            w = (w << 8) | (unsigned char) suppliers[i].name[c];
+        assert_int_equal(suppliers[i].supl, w);
+    }
+}
+
 /* A KIP built from raw words at their X.2 64-bit word indices. */
 static void kip_accessors_read_raw_words_at_x2_positions(void **state)
 {
@@ -966,6 +1006,8 @@ int main(void)
         cmocka_unit_test(accept_strings_copies_acceptor_and_buffer_into_brs),
         cmocka_unit_test(thread_control_registers_map_to_utcb_fields),
         cmocka_unit_test(thread_state_bits_follow_the_exregs_control_word),
+        cmocka_unit_test(kernel_id_constants_decode_to_their_id_and_subid),
+        cmocka_unit_test(supplier_constants_spell_their_names),
         cmocka_unit_test(kip_accessors_read_raw_words_at_x2_positions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,7 +76,8 @@ static int body_timeouts(void *arg)
     L4_Word_t w = 7;
     h_load_words(1, 1, &w);
     H_IPC_OK(L4_Ipc(echo, echo, 0xdead000000000000UL | L4_Timeouts(L4_Never, L4_Never), NULL));
-    /* The transfer-timeout register is not consulted; garbage there changes nothing. */
+    /* XferTimeouts bounds only the page faults of string transfers: for
+     * untyped words garbage there changes nothing. */
     L4_Set_XferTimeouts(~0UL);
     h_ping(echo, 8);
     L4_Set_XferTimeouts(0);

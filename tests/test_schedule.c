@@ -68,6 +68,79 @@ static void schedule_sets_and_reads_back_time_control(void **state)
     assert_int_equal(h_run(body_time_control, NULL), 0);
 }
 
+/*
+ * L4_ThreadStats (an l4sim extension) reports every parameter Schedule
+ * stores. t's stats must show exactly these values.
+ */
+static void expect_sched_stats_at(int line, L4_ThreadId_t t, L4_Word_t prio, L4_Time_t slice,
+                                  L4_Time_t quantum, L4_Word_t sensitive, L4_Word_t delay)
+{
+    L4_ThreadStats_t st;
+    memset(&st, 0xff, sizeof(st));
+    if (!L4_ThreadStats(t, &st)) {
+        h_fail_at(__FILE__, line, "L4_ThreadStats failed: error %lu", L4_ErrorCode());
+        return;
+    }
+    if (st.priority != prio || st.timeslice.raw != slice.raw ||
+        st.total_quantum.raw != quantum.raw || st.sensitive_prio != sensitive ||
+        st.max_delay != delay)
+        h_fail_at(__FILE__, line,
+                  "stats: priority %lu slice 0x%x quantum 0x%x sensitive %lu delay %lu; want "
+                  "%lu 0x%x 0x%x %lu %lu",
+                  st.priority, st.timeslice.raw, st.total_quantum.raw, st.sensitive_prio,
+                  st.max_delay, prio, slice.raw, quantum.raw, sensitive, delay);
+}
+#define expect_sched_stats(...) expect_sched_stats_at(__LINE__, __VA_ARGS__)
+
+static int body_stats(void *arg)
+{
+    (void) arg;
+    L4_ThreadId_t t = h_spawn(0, block_forever, NULL);
+    /* The kernel's defaults: priority 100, a 10 ms slice, no quantum, no preemption delay. */
+    expect_sched_stats(t, 100, L4_TimePeriod(10000), L4_Never, 0, 0);
+
+    /* Each group alone changes only itself. */
+    H_CHECK(L4_Set_Priority(t, 42) != L4_SCHEDRESULT_ERROR);
+    expect_sched_stats(t, 42, L4_TimePeriod(10000), L4_Never, 0, 0);
+    H_CHECK(L4_Set_Timeslice(t, L4_TimePeriod(3000), L4_TimePeriod(200000)) !=
+            L4_SCHEDRESULT_ERROR);
+    expect_sched_stats(t, 42, L4_TimePeriod(3000), L4_TimePeriod(200000), 0, 0);
+    H_CHECK(L4_Set_PreemptionDelay(t, 60, 500) != L4_SCHEDRESULT_ERROR);
+    expect_sched_stats(t, 42, L4_TimePeriod(3000), L4_TimePeriod(200000), 60, 500);
+
+    /* All at once; Schedule hands back the time control it replaced. */
+    L4_Word_t old = 0;
+    L4_Word_t time = ((L4_Word_t) L4_TimePeriod(7000).raw << 16) | L4_Never.raw;
+    H_CHECK(L4_Schedule(t, time, ~0UL, 7, (90UL << 16) | 1234, &old) != L4_SCHEDRESULT_ERROR);
+    H_EQ(old, ((L4_Word_t) L4_TimePeriod(3000).raw << 16) | L4_TimePeriod(200000).raw);
+    expect_sched_stats(t, 7, L4_TimePeriod(7000), L4_Never, 90, 1234);
+
+    /* ~0 everywhere changes nothing; neither does a refused call. */
+    H_CHECK(sched_read(t, &old) != L4_SCHEDRESULT_ERROR);
+    H_EQ(old, time);
+    H_EQ(L4_Schedule(t, 0x1234, ~0UL, 101, 0x10001, &old), L4_SCHEDRESULT_ERROR);
+    H_EQ(L4_ErrorCode(), L4_ErrInvalidParam);
+    expect_sched_stats(t, 7, L4_TimePeriod(7000), L4_Never, 90, 1234);
+
+    /* Only an active thread has stats: an inactive, a deleted or no thread at all. */
+    L4_ThreadStats_t st;
+    L4_ThreadId_t me = L4_Myself(), inactive = h_tid(1, 1);
+    H_EQ(L4_ThreadControl(inactive, me, me, L4_nilthread, h_root_utcb(inactive)), 1);
+    const L4_ThreadId_t bad[] = {inactive, L4_nilthread, h_tid(5, 1),
+                                 L4_GlobalId(L4_ThreadNo(t), 2)};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        H_EQ(L4_ThreadStats(bad[i], &st), 0);
+        H_EQ(L4_ErrorCode(), L4_ErrInvalidThread);
+    }
+    return 0;
+}
+
+static void thread_stats_report_what_schedule_stored(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run(body_stats, NULL), 0);
+}
+
 /* A thread with priority p may give others at most p: Schedule reads priorities only that way. */
 static struct {
     L4_Word_t at_own, above_own, above_error;
@@ -117,7 +190,7 @@ static void priority_above_the_callers_is_refused(void **state)
 /* ------------------------------------------------------------- privilege */
 
 static struct {
-    L4_Word_t foreign, foreign_error, own, own_time;
+    L4_Word_t foreign, foreign_error, own, own_time, stats, stats_error;
 } unpriv;
 
 static void schedule_from_other_space(void *kip)
@@ -126,6 +199,10 @@ static void schedule_from_other_space(void *kip)
     unpriv.foreign = L4_Set_Priority(h_tid(1, 1), 10);
     unpriv.foreign_error = L4_ErrorCode();
     unpriv.own = L4_Set_Timeslice(h_tid(2, 1), L4_TimePeriod(3000), L4_Never);
+    /* Reading them back is privileged, even for the thread's own scheduler. */
+    L4_ThreadStats_t st;
+    unpriv.stats = L4_ThreadStats(h_tid(2, 1), &st);
+    unpriv.stats_error = L4_ErrorCode();
     h_signal_root();
 }
 
@@ -148,6 +225,8 @@ static int body_unprivileged(void *arg)
     H_EQ(unpriv.foreign, L4_SCHEDRESULT_ERROR);
     H_EQ(unpriv.foreign_error, L4_ErrNoPrivilege);
     H_CHECK(unpriv.own != L4_SCHEDRESULT_ERROR);
+    H_EQ(unpriv.stats, 0);
+    H_EQ(unpriv.stats_error, L4_ErrNoPrivilege);
     L4_Time_t slice, quantum;
     H_CHECK(L4_Timeslice(mine, &slice, &quantum) != L4_SCHEDRESULT_ERROR);
     H_EQ(slice.raw, L4_TimePeriod(3000).raw);
@@ -276,8 +355,14 @@ static int body_clock(void *arg)
     for (int i = 0; i < 10000 && L4_SystemClock().raw == first.raw; i++)
         h_host_sleep_us(100);
     H_CHECK(L4_SystemClock().raw > first.raw);
-    h_host_sleep_us(2000);
-    H_CHECK(L4_SystemClock().raw >= first.raw + 2000);
+    /* In microseconds: a 10 ms host sleep reads as 10 ms to 10 s (even under
+     * valgrind), where a clock in nanoseconds or milliseconds would be off
+     * by a factor of 1000. */
+    L4_Clock_t before = L4_SystemClock();
+    h_host_sleep_us(10000);
+    L4_Word64_t elapsed = L4_SystemClock().raw - before.raw;
+    H_CHECK(elapsed >= 10000);
+    H_CHECK(elapsed < 10000000);
     return 0;
 }
 
@@ -316,6 +401,7 @@ int main(int argc, char **argv)
         cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(schedule_sets_and_reads_back_time_control),
+        cmocka_unit_test(thread_stats_report_what_schedule_stored),
         cmocka_unit_test(priority_above_the_callers_is_refused),
         cmocka_unit_test(schedule_from_unprivileged_non_scheduler_is_refused),
         cmocka_unit_test(schedule_reports_thread_states),

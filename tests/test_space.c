@@ -1,6 +1,8 @@
 /*
  * SpaceControl: KIP and UTCB areas of a new space, their checks, the areas
- * being fixed once a thread is active, and the privilege and space errors.
+ * being fixed once a thread is active, and the privilege and space errors;
+ * also the privilege rule of the other root-space calls, ProcessorControl
+ * and MemoryControl.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +11,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include <l4/misc.h>
 
 #include "harness.h"
 
@@ -215,6 +219,81 @@ static void space_control_rejects_invalid_spaces(void **state)
     assert_int_equal(h_run(body_invalid_space, NULL), 0);
 }
 
+/* ------------------------------------ ProcessorControl and MemoryControl */
+
+/* What ProcessorControl and MemoryControl gave one thread: results and errors. */
+struct control_calls {
+    L4_Word_t cpu0, cpu0_error, cpu_past_last, cpu_past_last_error, memory, memory_error;
+};
+
+static struct control_calls from_root_space, from_other_space;
+
+static void call_the_control_calls(struct control_calls *c)
+{
+    void *kip = L4_GetKernelInterface();
+    c->cpu0 = L4_ProcessorControl(0, 0, 0, 0);
+    c->cpu0_error = L4_ErrorCode();
+    c->cpu_past_last = L4_ProcessorControl(L4_NumProcessors(kip), 0, 0, 0);
+    c->cpu_past_last_error = L4_ErrorCode();
+    c->memory = L4_Set_PageAttribute(L4_FpageLog2(0x10000UL, 12), L4_WriteBackMemory);
+    c->memory_error = L4_ErrorCode();
+}
+
+static void control_calls_then_signal(void *kip)
+{
+    (void) kip;
+    call_the_control_calls(h_arg());
+    h_signal_root();
+}
+
+static int body_control_calls(void *arg)
+{
+    (void) arg;
+    void *kip = L4_GetKernelInterface();
+    H_EQ(L4_NumProcessors(kip), 1); /* the one simulated CPU */
+
+    /* The root itself: processor 0 exists, the next one does not. */
+    struct control_calls root = {0};
+    call_the_control_calls(&root);
+    H_EQ(root.cpu0, 1);
+    H_EQ(root.cpu_past_last, 0);
+    H_EQ(root.cpu_past_last_error, L4_ErrInvalidParam);
+    H_EQ(root.memory, 1);
+    H_EQ(L4_ProcessorControl(~0UL, 0, 0, 0), 0);
+    H_EQ(L4_ErrorCode(), L4_ErrInvalidParam);
+    L4_Word_t attributes[4] = {L4_UncacheableMemory, L4_WriteCombiningMemory, 0, 0};
+    L4_Fpage_t two[2] = {L4_FpageLog2(0x10000UL, 12), L4_FpageLog2(0x20000UL, 16)};
+    L4_Set_Rights(&two[1], 1); /* the second fpage selects attribute 1 */
+    H_EQ(L4_Set_PageAttributes(2, two, attributes), 1);
+
+    /* Privilege belongs to the space: another thread of the root's space has it. */
+    L4_ThreadId_t sibling = h_spawn(0, control_calls_then_signal, &from_root_space);
+    h_wait_signal(sibling);
+    H_EQ(from_root_space.cpu0, 1);
+    H_EQ(from_root_space.cpu_past_last, 0);
+    H_EQ(from_root_space.cpu_past_last_error, L4_ErrInvalidParam);
+    H_EQ(from_root_space.memory, 1);
+
+    /* A thread of another space has none, whatever its arguments. */
+    L4_ThreadId_t other = h_spawn_space(1, control_calls_then_signal, &from_other_space);
+    h_wait_signal(other);
+    H_EQ(from_other_space.cpu0, 0);
+    H_EQ(from_other_space.cpu0_error, L4_ErrNoPrivilege);
+    H_EQ(from_other_space.cpu_past_last, 0);
+    H_EQ(from_other_space.cpu_past_last_error, L4_ErrNoPrivilege);
+    H_EQ(from_other_space.memory, 0);
+    H_EQ(from_other_space.memory_error, L4_ErrNoPrivilege);
+    return 0;
+}
+
+static void processor_and_memory_control_need_the_root_space(void **state)
+{
+    (void) state;
+    memset(&from_root_space, 0, sizeof(from_root_space));
+    memset(&from_other_space, 0, sizeof(from_other_space));
+    assert_int_equal(h_run(body_control_calls, NULL), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -225,6 +304,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(space_control_refuses_changes_after_activation),
         cmocka_unit_test(space_control_from_another_space_fails_with_no_privilege),
         cmocka_unit_test(space_control_rejects_invalid_spaces),
+        cmocka_unit_test(processor_and_memory_control_need_the_root_space),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /*
  * String items: simple strings, substrings on either side, several strings,
- * compound strings, and the overflow and transfer-fault errors they can raise.
+ * compound strings, unaligned and page-crossing ones, and the overflow and
+ * transfer-fault errors they can raise.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -364,6 +365,173 @@ static void string_at_invalid_address_is_a_transfer_error(void **state)
     assert_int_equal(h_run(body_bad_string_address, NULL), 0);
 }
 
+/* ----------------------------------------------- unaligned string buffers */
+
+#define PAGE  4096UL
+#define GUARD 0xa5
+
+/*
+ * Strings at odd addresses, of odd lengths, crossing page boundaries. The
+ * receive area is filled with guard bytes first: every byte the kernel
+ * writes outside the string's bytes shows up as a changed guard.
+ */
+static unsigned char send_area[2 * PAGE] __attribute__((aligned(4096)));
+static unsigned char recv_area[3 * PAGE] __attribute__((aligned(4096)));
+
+/* One piece of a string or of a receive buffer: its offset in its area and its length. */
+struct piece {
+    size_t offset, len;
+};
+
+static void fill_areas(void)
+{
+    for (size_t i = 0; i < sizeof(send_area); i++)
+        send_area[i] = (unsigned char) (i * 7 + 3);
+    memset(recv_area, GUARD, sizeof(recv_area));
+}
+
+/*
+ * Where byte `at` of the logical string lands (an offset in recv_area) when
+ * the receive pieces are filled in order.
+ */
+static size_t landing_offset(const struct piece *buf, size_t nbuf, size_t at)
+{
+    for (size_t i = 0; i < nbuf; at -= buf[i].len, i++)
+        if (at < buf[i].len)
+            return buf[i].offset + at;
+    return SIZE_MAX;
+}
+
+/* The whole receive area as it must look once the string of src has arrived. */
+static void expected_area(unsigned char *want, const struct piece *src, size_t nsrc,
+                          const struct piece *buf, size_t nbuf)
+{
+    memset(want, GUARD, sizeof(recv_area));
+    size_t at = 0;
+    for (size_t i = 0; i < nsrc; i++)
+        for (size_t k = 0; k < src[i].len; k++, at++)
+            want[landing_offset(buf, nbuf, at)] = send_area[src[i].offset + k];
+}
+
+/* Receive one message from the root with the BRs h_arg points to (BR1 on, then a 0 word). */
+static void receive_into_brs(void *kip)
+{
+    (void) kip;
+    const L4_Word_t *br = h_arg();
+    unsigned n = 0;
+    while (br[n])
+        n++;
+    L4_Accept(L4_StringItemsAcceptor);
+    L4_LoadBRs(1, (int) n, br);
+    record(L4_Receive(h_root()));
+    h_signal_root();
+}
+
+/* The recv_area must hold exactly want; report the first byte that differs. */
+static void check_area(const unsigned char *want)
+{
+    for (size_t i = 0; i < sizeof(recv_area); i++) {
+        if (recv_area[i] != want[i]) {
+            h_fail_at(__FILE__, __LINE__,
+                      "receive area byte %zu (page %zu + %zu): 0x%02x, want 0x%02x", i, i / PAGE,
+                      i % PAGE, recv_area[i], want[i]);
+            return;
+        }
+    }
+}
+
+static unsigned char want_area[sizeof(recv_area)];
+
+static int body_unaligned_simple(void *arg)
+{
+    (void) arg;
+    fill_areas();
+    /* 203 bytes from an odd address, across the sender's page boundary,
+     * into a 211-byte buffer at an odd address across the receiver's. */
+    const struct piece src = {PAGE - 101, 203}, buf = {PAGE - 51, 211};
+    static L4_Word_t br[3];
+    L4_StringItem_t rcv = L4_StringItem((int) buf.len, recv_area + buf.offset);
+    memcpy(br, rcv.raw, sizeof(rcv.raw));
+    L4_ThreadId_t r = h_spawn(0, receive_into_brs, br);
+    h_wait_state(r, H_STATE_RECEIVING);
+
+    L4_StringItem_t s = L4_StringItem((int) src.len, send_area + src.offset);
+    H_IPC_OK(send_items(r, s.raw, 2));
+    h_wait_signal(r);
+    H_EQ(seen.error, 0);
+    L4_StringItem_t *got = (L4_StringItem_t *) &seen.mr[2];
+    H_EQ(got->X.string_length, src.len);
+    H_EQ((L4_Word_t) L4_Substring(got, 1), (L4_Word_t) (recv_area + buf.offset));
+    expected_area(want_area, &src, 1, &buf, 1);
+    check_area(want_area);
+    return 0;
+}
+
+static void unaligned_string_into_page_crossing_buffer_arrives_exactly(void **state)
+{
+    (void) state;
+    reset_seen();
+    assert_int_equal(h_run(body_unaligned_simple, NULL), 0);
+}
+
+/*
+ * Compound on both sides. The sender: one header with two 7-byte substrings
+ * (the second crossing a page), then a 13-byte one; 27 bytes. The receiver:
+ * 5 bytes, 9 bytes across a page, then one header with two 11-byte
+ * substrings; 36 bytes, all at odd addresses.
+ */
+static int body_unaligned_compound(void *arg)
+{
+    (void) arg;
+    fill_areas();
+    const struct piece src[] = {{1, 7}, {PAGE - 5, 7}, {PAGE + 777, 13}};
+    const struct piece buf[] = {
+        {3, 5}, {PAGE - 3, 9}, {2 * PAGE + 1001, 11}, {2 * PAGE + 2047, 11}};
+    const size_t nsrc = sizeof(src) / sizeof(src[0]), nbuf = sizeof(buf) / sizeof(buf[0]);
+
+    static L4_Word_t br[8];
+    memset(br, 0, sizeof(br));
+    L4_StringItem_t r1 = L4_StringItem((int) buf[0].len, recv_area + buf[0].offset);
+    L4_StringItem_t r2 = L4_StringItem((int) buf[1].len, recv_area + buf[1].offset);
+    L4_StringItem_t r3 = L4_StringItem((int) buf[2].len, recv_area + buf[2].offset);
+    memcpy(br, r1.raw, sizeof(r1.raw));
+    L4_AddSubstringTo((L4_StringItem_t *) br, &r2);
+    L4_AddSubstringTo((L4_StringItem_t *) br, &r3);
+    L4_AddSubstringAddressTo((L4_StringItem_t *) br, recv_area + buf[3].offset);
+    L4_ThreadId_t r = h_spawn(0, receive_into_brs, br);
+    h_wait_state(r, H_STATE_RECEIVING);
+
+    L4_Word_t items[5];
+    L4_StringItem_t a = L4_StringItem((int) src[0].len, send_area + src[0].offset);
+    L4_StringItem_t b = L4_StringItem((int) src[2].len, send_area + src[2].offset);
+    memcpy(items, a.raw, sizeof(a.raw));
+    L4_AddSubstringAddressTo((L4_StringItem_t *) items, send_area + src[1].offset);
+    L4_AddSubstringTo((L4_StringItem_t *) items, &b);
+    H_IPC_OK(send_items(r, items, 5));
+    h_wait_signal(r);
+    H_EQ(seen.error, 0);
+    H_EQ(L4_TypedWords(seen.tag), 5);
+
+    /* The sender's layout, with the total length and where each substring landed. */
+    L4_StringItem_t *first = (L4_StringItem_t *) &seen.mr[2];
+    H_EQ(first->X.string_length, 7 + 7 + 13);
+    H_EQ(L4_Substrings(first), 2);
+    H_CHECK(L4_CompoundString(first));
+    H_EQ(seen.mr[3], (L4_Word_t) (recv_area + landing_offset(buf, nbuf, 0)));
+    H_EQ(seen.mr[4], (L4_Word_t) (recv_area + landing_offset(buf, nbuf, 7)));
+    H_EQ(seen.mr[6], (L4_Word_t) (recv_area + landing_offset(buf, nbuf, 14)));
+    expected_area(want_area, src, nsrc, buf, nbuf);
+    check_area(want_area);
+    return 0;
+}
+
+static void unaligned_compound_strings_arrive_exactly(void **state)
+{
+    (void) state;
+    reset_seen();
+    assert_int_equal(h_run(body_unaligned_compound, NULL), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -378,6 +546,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(string_larger_than_buffer_overflows_on_both_sides),
         cmocka_unit_test(string_without_receive_buffer_overflows),
         cmocka_unit_test(string_at_invalid_address_is_a_transfer_error),
+        cmocka_unit_test(unaligned_string_into_page_crossing_buffer_arrives_exactly),
+        cmocka_unit_test(unaligned_compound_strings_arrive_exactly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

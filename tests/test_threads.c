@@ -1,6 +1,7 @@
 /*
  * ThreadControl: inactive and active threads, the start protocol (message and
- * ExchangeRegisters), halting on return, deletion, and every error it reports.
+ * ExchangeRegisters), halting on return, deletion, modifying an active
+ * thread, and every error it reports.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -496,6 +497,141 @@ static void shutdown_while_a_thread_deletes_another(void **state)
     assert_int_equal(h_settled_tasks(tasks), tasks);
 }
 
+/* ------------------------------------------- modifying an active thread */
+
+/* Write and read back the word at each address the root sends (MR1); report it (label 2). */
+static void touch_on_request(void *kip)
+{
+    (void) kip;
+    for (;;) {
+        if (L4_IpcFailed(L4_Receive(h_root())))
+            continue;
+        L4_Word_t addr = 0;
+        L4_StoreMR(1, &addr);
+        volatile L4_Word_t *p = (volatile L4_Word_t *) addr;
+        *p = addr ^ 0x5a5a;
+        L4_Word_t back = *p;
+        h_load_words(2, 1, &back);
+        L4_Send(h_root());
+    }
+}
+
+/* A scheduler: sets the priority of MR1's thread to MR2; answers the result and the error. */
+static void schedule_on_request(void *kip)
+{
+    (void) kip;
+    L4_ThreadId_t from;
+    L4_MsgTag_t tag = L4_Wait(&from);
+    while (L4_IpcSucceeded(tag)) {
+        L4_Word_t w[2] = {0, 0};
+        L4_StoreMRs(1, 2, w);
+        L4_Word_t out[2];
+        out[0] = L4_Set_Priority((L4_ThreadId_t){.raw = w[0]}, w[1]);
+        out[1] = out[0] == L4_SCHEDRESULT_ERROR ? L4_ErrorCode() : 0;
+        h_load_words(0, 2, out);
+        tag = L4_ReplyWait(from, &from);
+    }
+}
+
+/* Have scheduler s give t priority prio: Schedule's result; *error its ErrorCode (0 if it worked).
+ */
+static L4_Word_t schedule_via(L4_ThreadId_t s, L4_ThreadId_t t, L4_Word_t prio, L4_Word_t *error)
+{
+    L4_Word_t w[2] = {t.raw, prio}, out[2] = {0, ~0UL};
+    h_load_words(0, 2, w);
+    H_IPC_OK(L4_Call_Timeouts(s, LONG_WAIT, LONG_WAIT));
+    L4_StoreMRs(1, 2, out);
+    *error = out[1];
+    return out[0];
+}
+
+static L4_Word_t priority_of(L4_ThreadId_t t)
+{
+    L4_ThreadStats_t st = {0};
+    H_EQ(L4_ThreadStats(t, &st), 1);
+    return st.priority;
+}
+
+/* t's report of a touch of addr: the value it wrote must have stuck. */
+static void expect_touched(L4_ThreadId_t t, L4_Word_t addr)
+{
+    L4_MsgTag_t tag = L4_Receive_Timeout(t, LONG_WAIT);
+    H_IPC_OK(tag);
+    L4_Word_t back = 0;
+    L4_StoreMR(1, &back);
+    H_EQ(L4_Label(tag), 2);
+    H_EQ(back, addr ^ 0x5a5a);
+}
+
+/*
+ * ThreadControl on an active, running thread with a new scheduler and a new
+ * pager: from then on only the new scheduler may call Schedule for it (X.2:
+ * the scheduler or a privileged thread), and its next page fault goes to
+ * the new pager.
+ */
+static int body_modify_active(void *arg)
+{
+    (void) arg;
+    L4_ThreadId_t me = L4_Myself();
+    /* Both schedulers live in spaces of their own: no privilege to hide behind. */
+    L4_ThreadId_t old_sched = h_spawn_space(0, schedule_on_request, NULL);
+    L4_ThreadId_t new_sched = h_spawn_space(1, schedule_on_request, NULL);
+    L4_ThreadId_t new_pager = h_spawn(2, h_pager_server, NULL);
+    L4_ThreadId_t t = h_tid(3, 1);
+    H_EQ(L4_ThreadControl(t, t, old_sched, L4_nilthread, (void *) ~0UL), 1);
+    H_EQ(L4_SpaceControl(t, 0, H_SPACE_KIP_AREA(),
+                         L4_FpageLog2(H_SPACE_UTCB_BASE, H_SPACE_UTCB_LOG2), L4_nilthread, NULL),
+         1);
+    H_EQ(L4_ThreadControl(t, t, old_sched, me, (void *) H_SPACE_UTCB_BASE), 1);
+    H_CHECK(h_start(t, touch_on_request));
+    L4_Word_t base = h_window(t, NULL);
+
+    /* Before: the old scheduler rules, and t's faults come to the root. */
+    L4_Word_t err = 0;
+    H_CHECK(schedule_via(old_sched, t, 50, &err) != L4_SCHEDRESULT_ERROR);
+    H_EQ(schedule_via(new_sched, t, 60, &err), L4_SCHEDRESULT_ERROR);
+    H_EQ(err, L4_ErrNoPrivilege);
+    H_EQ(priority_of(t), 50);
+    L4_Word_t addr = base + 0x10000;
+    h_load_words(0, 1, &addr);
+    H_IPC_OK(L4_Send_Timeout(t, LONG_WAIT));
+    struct h_fault f;
+    if (h_expect_pagefault(t, &f)) {
+        H_EQ(f.addr, addr);
+        h_reply_map(t, h_sigma0_page(), L4_FullyAccessible, addr & ~0xfffUL);
+    }
+    expect_touched(t, addr);
+
+    /* Modify t while it is active and waits for the root. */
+    h_wait_state(t, H_STATE_RECEIVING);
+    H_EQ(L4_ThreadControl(t, t, new_sched, new_pager, (void *) ~0UL), 1);
+    H_EQ(L4_PagerOf(t).raw, new_pager.raw);
+    H_EQ(schedule_via(old_sched, t, 70, &err), L4_SCHEDRESULT_ERROR);
+    H_EQ(err, L4_ErrNoPrivilege);
+    H_CHECK(schedule_via(new_sched, t, 80, &err) != L4_SCHEDRESULT_ERROR);
+    H_EQ(priority_of(t), 80);
+    /* The next fault goes to the new pager; the root only gets the report. */
+    addr = base + 0x20000;
+    h_load_words(0, 1, &addr);
+    H_IPC_OK(L4_Send_Timeout(t, LONG_WAIT));
+    expect_touched(t, addr);
+    H_EQ(h_pager_served(), 1);
+
+    /* Nil scheduler and pager leave both as they are. */
+    H_EQ(L4_ThreadControl(t, t, L4_nilthread, L4_nilthread, (void *) ~0UL), 1);
+    H_EQ(L4_PagerOf(t).raw, new_pager.raw);
+    H_CHECK(schedule_via(new_sched, t, 81, &err) != L4_SCHEDRESULT_ERROR);
+    H_EQ(schedule_via(old_sched, t, 82, &err), L4_SCHEDRESULT_ERROR);
+    H_EQ(priority_of(t), 81);
+    return 0;
+}
+
+static void modifying_an_active_thread_changes_its_scheduler_and_pager(void **state)
+{
+    (void) state;
+    assert_int_equal(run_ok(body_modify_active), 0);
+}
+
 /* --------------------------------------------------------------- errors */
 
 static struct {
@@ -726,6 +862,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(deleting_running_and_halted_threads),
         cmocka_unit_test(deleting_a_thread_busy_in_system_calls),
         cmocka_unit_test(shutdown_while_a_thread_deletes_another),
+        cmocka_unit_test(modifying_an_active_thread_changes_its_scheduler_and_pager),
         cmocka_unit_test(thread_control_from_another_space_fails_with_no_privilege),
         cmocka_unit_test(thread_control_rejects_invalid_threads),
         cmocka_unit_test(deleting_an_unknown_thread_fails_with_invalid_thread),

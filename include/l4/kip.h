@@ -281,6 +281,30 @@ typedef struct {
 #define L4_APIFLAG_64BIT (0x01)
 
 /*
+ * Kernel IDs, as (id << 8) | subid: bits 16..31 of KernelId. l4sim's own
+ * (0x2a) is no registered ID.
+ */
+#define L4_KID_L4_486          (0x0001)
+#define L4_KID_L4_PENTIUM      (0x0002)
+#define L4_KID_L4_X86          (0x0003)
+#define L4_KID_L4_MIPS         (0x0101)
+#define L4_KID_L4_ALPHA        (0x0201)
+#define L4_KID_FIASCO          (0x0301)
+#define L4_KID_L4KA_HAZELNUT   (0x0401)
+#define L4_KID_L4KA_PISTACHIO  (0x0402)
+#define L4_KID_L4KA_STRAWBERRY (0x0403)
+#define L4_KID_NICTA_PISTACHIO (0x0501)
+#define L4_KID_L4SIM           (0x2a00)
+
+/* Kernel suppliers: four characters, the first in the lowest byte (little-endian). */
+#define L4_SUPL_GMD   (0x20444d47UL) /* "GMD " */
+#define L4_SUPL_IBM   (0x204d4249UL) /* "IBM " */
+#define L4_SUPL_UNSW  (0x57534e55UL) /* "UNSW" */
+#define L4_SUPL_UKA   (0x20614b55UL) /* "UKa " */
+#define L4_SUPL_NICTA (0x5443494eUL) /* "NICT" */
+#define L4_SUPL_L4SIM (0x6d73346cUL) /* "l4sm" */
+
+/*
  * The KernelInterface system call: the KIP's address in the caller's
  * space plus three identification words. Null pointers are allowed.
  */

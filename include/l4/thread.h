@@ -384,22 +384,32 @@ L4_INLINE L4_Word_t L4_DeassociateInterrupt(L4_ThreadId_t InterruptThread)
 /*
  * l4sim extension, not X.2: a thread's counters (privileged, like
  * ThreadControl): CPU time in µs (virtual in deterministic mode), messages
- * sent and received, page faults, and its priority (which X.2 lets a
- * scheduler set but not read). Returns 0 on error (see L4_ErrorCode).
+ * sent and received, page faults, and the scheduling parameters X.2 lets a
+ * scheduler set but not read back (only the old time control): priority,
+ * time slice and total quantum, and the preemption control's sensitive
+ * priority and maximum delay (µs). Returns 0 on error (see L4_ErrorCode):
+ * L4_ErrNoPrivilege outside the root's space, L4_ErrInvalidThread unless t
+ * is an active thread.
  */
 typedef struct {
     L4_Word_t cpu_us, ipc_sent, ipc_received, page_faults, priority;
+    L4_Time_t timeslice, total_quantum;
+    L4_Word_t sensitive_prio, max_delay;
 } L4_ThreadStats_t;
 
 L4_INLINE L4_Word_t L4_ThreadStats(L4_ThreadId_t t, L4_ThreadStats_t *out)
 {
-    L4_Word_t w[5] = {0, 0, 0, 0, 0};
+    L4_Word_t w[L4SIM_THREAD_STATS_WORDS] = {0, 0, 0, 0, 0, 0, 0};
     L4_Word_t ok = l4sim_sys_thread_stats(t.raw, w);
     out->cpu_us = w[0];
     out->ipc_sent = w[1];
     out->ipc_received = w[2];
     out->page_faults = w[3];
     out->priority = w[4];
+    out->timeslice.raw = (L4_Word16_t) (w[5] >> 16);
+    out->total_quantum.raw = (L4_Word16_t) w[5];
+    out->sensitive_prio = (w[6] >> 16) & 0xff;
+    out->max_delay = w[6] & 0xffff;
     return ok;
 }
 

@@ -123,9 +123,12 @@ unsigned long l4sim_sys_memory_control(unsigned long control, const unsigned lon
 int l4sim_sys_fault_query(const char *point, unsigned long partner);
 /* Not an X.2 call: a thread's statistics (privileged, like ThreadControl).
  * out[0] CPU time in µs (virtual in deterministic mode), out[1] messages
- * sent, out[2] received, out[3] page faults, out[4] priority. Returns 1,
- * or 0 with an error code in the caller's UTCB. */
-unsigned long l4sim_sys_thread_stats(unsigned long thread, unsigned long out[5]);
+ * sent, out[2] received, out[3] page faults, out[4] priority, out[5] time
+ * control and out[6] preemption control, as Schedule last set them.
+ * Returns 1, or 0 with an error code in the caller's UTCB. */
+#define L4SIM_THREAD_STATS_WORDS 7
+unsigned long l4sim_sys_thread_stats(unsigned long thread,
+                                     unsigned long out[L4SIM_THREAD_STATS_WORDS]);
 /* Not an X.2 call: the calling thread's UTCB (KIP word L4SIM_KIP_UTCB). */
 struct l4sim_utcb *l4sim_sys_utcb(void);
 

@@ -260,7 +260,7 @@ KERNEL_API struct l4sim_utcb *l4sim_sys_utcb(void)
  * one. CPU time is the host's per-thread clock when free-running, and the
  * virtual time the thread held the one CPU in deterministic mode.
  */
-KERNEL_API word_t l4sim_sys_thread_stats(word_t thread, word_t out[5])
+KERNEL_API word_t l4sim_sys_thread_stats(word_t thread, word_t out[L4SIM_THREAD_STATS_WORDS])
 {
     ENTER_OR(0);
     word_t ok = 0;
@@ -281,7 +281,10 @@ KERNEL_API word_t l4sim_sys_thread_stats(word_t thread, word_t out[5])
         out[1] = __atomic_load_n(&t->ipc_sent, __ATOMIC_RELAXED);
         out[2] = __atomic_load_n(&t->ipc_received, __ATOMIC_RELAXED);
         out[3] = __atomic_load_n(&t->page_faults, __ATOMIC_RELAXED);
-        out[4] = t->priority; /* written under control_lock, which we hold */
+        /* Schedule writes these under control_lock, which we hold. */
+        out[4] = t->priority;
+        out[5] = t->timeslice_ctl;
+        out[6] = t->preemption_ctl;
         ok = 1;
     }
     klock_release(&kernel.control_lock);

@@ -136,7 +136,8 @@ int l4sim_sys_fault_query(const char *point, unsigned long partner)
     return fn(point, partner);
 }
 
-unsigned long l4sim_sys_thread_stats(unsigned long thread, unsigned long out[5])
+unsigned long l4sim_sys_thread_stats(unsigned long thread,
+                                     unsigned long out[L4SIM_THREAD_STATS_WORDS])
 {
     unsigned long (*fn)(unsigned long, unsigned long *) = entry(L4SIM_KIP_THREAD_STATS);
     return fn(thread, out);
