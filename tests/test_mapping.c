@@ -417,6 +417,124 @@ static void flush_of_the_complete_address_space_empties_the_window(void **state)
     assert_int_equal(h_run(body_flush_all, NULL), 0);
 }
 
+/* ------------------------------- a page mapped onto the page it came from */
+
+#define H_LABEL_SIGMA0_ANSWER 0x50
+
+/* From a space of its own, ask sigma0 for the page h_arg() names; report its answer. */
+static void ask_sigma0(void *kip)
+{
+    (void) kip;
+    L4_Fpage_t got = L4_Sigma0_GetPage(L4_nilthread, L4_FpageLog2((L4_Word_t) h_arg(), 12));
+    L4_Accept(L4_UntypedWordsAcceptor);
+    h_load_words(H_LABEL_SIGMA0_ANSWER, 1, &got.raw);
+    L4_Call(h_root());
+}
+
+/* Whether sigma0 hands `page` to a new space (thread n): it must not while another holds it. */
+static bool sigma0_gives_elsewhere(unsigned n, L4_Word_t page)
+{
+    L4_ThreadId_t t = h_spawn_space(n, ask_sigma0, (void *) page);
+    struct h_fault f;
+    L4_MsgTag_t tag = h_receive_fault(t, &f);
+    L4_Fpage_t got = L4_Nilpage;
+    if (L4_IpcFailed(tag) || L4_Label(tag) != H_LABEL_SIGMA0_ANSWER)
+        h_fail_at(__FILE__, __LINE__, "no answer from %lx: tag 0x%lx", t.raw, tag.raw);
+    else
+        L4_StoreMR(1, &got.raw);
+    return !L4_IsNilFpage(got) && L4_Address(got) == page;
+}
+
+static struct h_xfer map_or_grant(bool grant, L4_ThreadId_t from, L4_ThreadId_t to, L4_Word_t addr,
+                                  L4_Word_t dest)
+{
+    return grant ? h_grant_page(from, to, addr, RWX, dest) : h_map_page(from, to, addr, RWX, dest);
+}
+
+static int body_onto_source_one_space(void *arg)
+{
+    bool grant = arg != NULL;
+    L4_ThreadId_t ag = h_spawn(0, h_agent, NULL); /* receives into the root's space */
+    L4_Word_t p = h_sigma0_page(), q = h_sigma0_page();
+    *(volatile L4_Word_t *) p = 0x1111;
+    *(volatile L4_Word_t *) q = 0x2222;
+    uint64_t m0 = mappings();
+
+    /* p onto q: q shows p's frame now, mapped from p; q's own frame is free. */
+    H_XFER_OK(h_map_page(L4_Myself(), ag, p, RWX, q));
+    H_EQ(mappings(), m0);
+    H_EQ(*(volatile L4_Word_t *) q, 0x1111);
+    /* q back onto p: p is where q came from, so nothing changes. */
+    H_XFER_OK(map_or_grant(grant, L4_Myself(), ag, q, p));
+    H_EQ(mappings(), m0);
+    *(volatile L4_Word_t *) q = 0x3333;
+    H_EQ(*(volatile L4_Word_t *) p, 0x3333); /* still one frame at both */
+    /* And onto itself: nothing either. */
+    H_XFER_OK(map_or_grant(grant, L4_Myself(), ag, p, p));
+    H_EQ(mappings(), m0);
+    H_CHECK(!sigma0_gives_elsewhere(1, p)); /* p is still given away */
+
+    /* Flushing p takes q with it: the tree is whole. */
+    L4_Flush(page_fpage(p, RWX));
+    H_EQ(mappings(), m0 - 2);
+    H_EQ(*(volatile L4_Word_t *) q, 0x2222); /* q's own frame again, from sigma0 */
+    H_CHECK(sigma0_gives_elsewhere(2, p));   /* nobody holds p now */
+    return 0;
+}
+
+static void page_mapped_or_granted_onto_its_source_in_one_space_changes_nothing(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run(body_onto_source_one_space, NULL), 0);
+    assert_int_equal(h_run(body_onto_source_one_space, (void *) 1), 0);
+}
+
+static int body_onto_source_spaces(void *arg)
+{
+    bool grant = arg != NULL;
+    struct trio t;
+    spawn_trio(&t);
+    L4_Word_t a = t.wa + 0x10000, b = t.wb + 0x20000, c = t.wc + 0x30000;
+    L4_Word_t page = h_sigma0_page();
+    h_set_fault_answer(page, RWX); /* root -> A */
+    h_agent_write(t.a, a, 0xa1);
+    h_set_fault_answer(0, RWX);
+    H_XFER_OK(h_map_page(t.a, t.b, a, RWX, b)); /* A -> B -> C */
+    H_XFER_OK(h_map_page(t.b, t.c, b, RWX, c));
+    uint64_t m0 = mappings();
+
+    /* B's page back onto A's, C's onto B's and onto A's: each lands where it came from. */
+    H_XFER_OK(map_or_grant(grant, t.b, t.a, b, a));
+    H_XFER_OK(map_or_grant(grant, t.c, t.b, c, b));
+    H_XFER_OK(map_or_grant(grant, t.c, t.a, c, a));
+    H_EQ(mappings(), m0);
+    h_agent_write(t.c, c, 0xc3);
+    H_EQ(h_agent_read(t.a, a), 0xc3);
+    H_EQ(h_agent_read(t.b, b), 0xc3);
+    H_EQ(h_faults(t.a), 1);
+    H_EQ(h_faults(t.b) + h_faults(t.c), 0);
+    H_CHECK(!sigma0_gives_elsewhere(3, page));
+
+    /* The root's unmap still reaches all three. */
+    L4_UnmapFpage(page_fpage(page, RWX));
+    H_EQ(mappings(), m0 - 3);
+    h_agent_read(t.a, a);
+    h_agent_read(t.b, b);
+    h_agent_read(t.c, c);
+    H_EQ(h_faults(t.a), 2);
+    H_EQ(h_faults(t.b), 1);
+    H_EQ(h_faults(t.c), 1);
+    H_EQ(*(volatile L4_Word_t *) page, 0xc3); /* the root keeps its own */
+    return 0;
+}
+
+static void page_mapped_or_granted_back_to_the_space_it_came_from_changes_nothing(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run(body_onto_source_spaces, NULL), 0);
+    assert_int_equal(h_run(body_onto_source_spaces, (void *) 1), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -431,6 +549,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(placement_follows_snd_base_and_the_receive_window),
         cmocka_unit_test(host_mappings_are_counted_exactly),
         cmocka_unit_test(flush_of_the_complete_address_space_empties_the_window),
+        cmocka_unit_test(page_mapped_or_granted_onto_its_source_in_one_space_changes_nothing),
+        cmocka_unit_test(page_mapped_or_granted_back_to_the_space_it_came_from_changes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

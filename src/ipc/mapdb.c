@@ -226,6 +226,15 @@ static void place(word_t snd_fpage, word_t snd_base, word_t rcv_base, unsigned r
     }
 }
 
+/* Whether a is m or lies above m in its tree. */
+static bool is_self_or_ancestor(const struct mapping *a, const struct mapping *m)
+{
+    for (; m; m = m->parent)
+        if (m == a)
+            return true;
+    return false;
+}
+
 static unsigned log2_of(word_t pow2)
 {
     return (unsigned) __builtin_ctzl(pow2);
@@ -289,10 +298,13 @@ enum mem_error mem_map_fpage(struct space *from, word_t snd_fpage, word_t snd_ba
         if (!sp || !(sp->rights & rights))
             continue;
         struct mapping *old = to->pt[page_index(to, dv)];
-        if (old == sp) {
+        if (old && is_self_or_ancestor(old, sp)) {
+            /* A page mapped onto itself or onto the page it came from: the
+             * target already shows that frame, and replacing it would
+             * destroy the source with it. Nothing changes. */
             if (dv == watch)
-                *watched |= sp->rights;
-            continue; /* a page mapped onto itself */
+                *watched |= old->rights;
+            continue;
         }
         unsigned r_new = sp->rights & rights;
         if (old && old->parent == sp && !grant) {
