@@ -93,6 +93,7 @@ struct space {
     unsigned win_index;  /* 0 is the physical window */
     bool is_sigma0;      /* owns every frame, maps nothing on the host */
     struct mapping **pt; /* page table: one entry per page of the window */
+    bool host_unclean;   /* the host refused to tidy it: reset the window at detach */
     /* Stack guard pages (l4sim_window_stack): page addresses, mem.lock. */
     word_t guards[64];
     unsigned guard_count;

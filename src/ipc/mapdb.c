@@ -2,9 +2,12 @@
  * The mapping database: for every frame, the tree of spaces it was mapped
  * or granted into, rooted at sigma0. Map adds a child, grant moves a node,
  * unmap and flush cut subtrees. Every change of a page table entry goes
- * through pt_set, which keeps the host VMA count exact.
+ * through page_set, which keeps the host VMA count exact and within the
+ * budget; host_sync then makes the host show it, or makes sure it shows
+ * nothing where it refuses.
  */
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "memstate.h"
 
@@ -97,75 +100,158 @@ static struct mapping *lookup(const struct space *s, word_t vaddr)
     return s->pt[page_index(s, vaddr)];
 }
 
-/* Change one page table entry, keeping the VMA count (not the host) right. */
-static void pt_set(struct space *s, word_t vaddr, struct mapping *m)
+static bool shown(const struct mapping *m)
 {
-    word_t i = page_index(s, vaddr);
-    long before = window_boundaries(s, i, i + 1);
-    s->pt[i] = m;
-    mem.vma_used += window_boundaries(s, i, i + 1) - before;
+    return m && !m->hidden;
 }
 
-/* Make the host show pages [first, last) of s as the page table says. */
-static void host_sync(struct space *s, word_t first, word_t last)
+/* Hide the shown pages of [first, end) from the host; the count follows. */
+static void hide_range(struct space *s, word_t first, word_t end)
+{
+    long before = window_boundaries(s, first, end);
+    for (word_t k = first; k < end; k++)
+        if (s->pt[k])
+            s->pt[k]->hidden = true;
+    mem.vma_used += window_boundaries(s, first, end) - before;
+}
+
+/*
+ * The host refused to show pages [first, end) of s as the page table says
+ * (something outside l4sim used up the process's host mappings). What it
+ * shows there now is unknown, and may include a right just revoked: hide
+ * the pages and put the reservation back; if the host refuses that too,
+ * close the whole window, which needs no new host mapping. Returns false
+ * in that last case: the whole window is hidden.
+ */
+static bool host_refused(struct space *s, word_t first, word_t end)
+{
+    mem.host_refusals++;
+    hide_range(s, first, end);
+    if (host_set(s->win_base + first * PAGE_SIZE, end - first, 0, 0) == 0)
+        return true;
+    word_t n = s->win_size / PAGE_SIZE;
+    if (host_close_window(s) != 0) {
+        static const char msg[] = "l4sim: the host refused to close a window; its pages may "
+                                  "still be accessible\n";
+        ssize_t ignored = write(2, msg, sizeof(msg) - 1);
+        (void) ignored;
+    }
+    hide_range(s, 0, n);
+    /* The window's memfd mappings are PROT_NONE now, but still there and
+     * no longer counted: the reservation should replace them. */
+    s->host_unclean = host_set(s->win_base, n, 0, 0) != 0;
+    return false;
+}
+
+/* Make the host show pages [first, last) of s as the page table says; false if it refused. */
+static bool host_sync(struct space *s, word_t first, word_t last)
 {
     word_t i = first;
+    bool ok = true;
     while (i < last) {
-        struct mapping *m = s->pt[i];
+        struct page_view v = page_view_of(s->pt[i]);
         word_t j = i + 1;
-        while (j < last && ((!m && !s->pt[j]) || (m && s->pt[j] && s->pt[j]->rights == m->rights &&
-                                                  s->pt[j]->frame == m->frame + (j - i))))
+        while (j < last && window_boundaries(s, j, j) == 0)
             j++;
-        host_set(s->win_base + i * PAGE_SIZE, j - i, m ? m->frame : 0, m ? m->rights : 0);
-        if (m)
+        if (host_set(s->win_base + i * PAGE_SIZE, j - i, v.frame, v.shown ? v.rights : 0) != 0) {
+            ok = false;
+            if (!host_refused(s, i, j))
+                return false;
+        } else if (v.shown) {
             for (word_t k = i; k < j; k++)
-                s->pt[k]->accessed |= m->rights;
+                s->pt[k]->accessed |= v.rights;
+        }
         i = j;
     }
+    return ok;
 }
 
 /*
- * Change a mapping's rights in place. The boundaries it makes with its
- * neighbours are counted before and after: pt_set cannot do that, as the
- * page table entry itself does not change.
+ * Pages whose host mapping is stale: page_set collects neighbouring pages
+ * of a space here and mapping_sync_host makes them right with one
+ * host_sync, so unmapping a 64-page fpage costs one mmap, not 64. Two
+ * ranges, for the two spaces a grant changes page by page. Guarded by
+ * mem.lock; every path that changes pages syncs before releasing it.
  */
-static void rights_set(struct mapping *m, unsigned rights)
-{
-    word_t i = page_index(m->space, m->vaddr);
-    long before = window_boundaries(m->space, i, i + 1);
-    m->rights = rights;
-    mem.vma_used += window_boundaries(m->space, i, i + 1) - before;
-}
-
-/*
- * Pages whose host mapping is stale: page_refresh collects neighbouring
- * pages of one space here and mapping_sync_host makes them right with one
- * host_sync, so unmapping a 64-page fpage costs one mmap, not 64. Guarded
- * by mem.lock; every path that refreshes pages syncs before releasing it.
- */
-static struct {
+static struct stale_range {
     struct space *s;
     word_t first, end; /* page indices [first, end) */
-} stale;
+} stale[2];
+static unsigned stale_next; /* the slot a new range takes */
+
+static void stale_sync(struct stale_range *r)
+{
+    if (r->s)
+        host_sync(r->s, r->first, r->end);
+    r->s = NULL;
+}
+
+static void refresh(struct space *s, word_t first, word_t end)
+{
+    for (unsigned k = 0; k < 2; k++) {
+        struct stale_range *r = &stale[k];
+        if (r->s == s && first <= r->end && end >= r->first) {
+            if (first < r->first)
+                r->first = first;
+            if (end > r->end)
+                r->end = end;
+            return;
+        }
+    }
+    struct stale_range *r = &stale[stale_next];
+    stale_next ^= 1;
+    stale_sync(r);
+    r->s = s;
+    r->first = first;
+    r->end = end;
+}
 
 void mapping_sync_host(void)
 {
-    if (stale.s)
-        host_sync(stale.s, stale.first, stale.end);
-    stale.s = NULL;
+    stale_sync(&stale[0]);
+    stale_sync(&stale[1]);
 }
 
-static void page_refresh(struct space *s, word_t vaddr)
+/*
+ * Hide the run of pages one host mapping shows around page i. Taking a
+ * whole host mapping away never splits one, so it never costs a host
+ * mapping, where changing one page in the middle of it costs two.
+ */
+static void run_hide(struct space *s, word_t i)
 {
-    word_t i = page_index(s, vaddr);
-    if (stale.s == s && i == stale.end) {
-        stale.end++;
+    if (!shown(s->pt[i]))
         return;
+    word_t first, end;
+    window_run(s, i, &first, &end);
+    hide_range(s, first, end);
+    refresh(s, first, end);
+}
+
+/*
+ * Every change of a page table entry goes through here: page i of s gets
+ * mapping m (NULL: none) with rights, shown on the host unless hidden. It
+ * keeps the count of host mappings exact and within the budget: a change
+ * the budget cannot take is hidden, together with the run of pages it
+ * would have split. So an unmap always takes effect, and a space may lose
+ * more of the host's view than it was asked to; touching those pages
+ * faults to its pager again. The host catches up at mapping_sync_host.
+ */
+static void page_set(struct space *s, word_t i, struct mapping *m, unsigned rights, bool hidden)
+{
+    struct page_view v = {m && !hidden, m ? m->frame : 0, rights};
+    long delta = window_delta(s, i, v);
+    if (delta > 0 && !vma_budget_allows(delta)) {
+        run_hide(s, i);
+        v.shown = false;
+        delta = window_delta(s, i, v); /* neither shown before nor after: 0 */
     }
-    mapping_sync_host();
-    stale.s = s;
-    stale.first = i;
-    stale.end = i + 1;
+    s->pt[i] = m;
+    if (m) {
+        m->rights = rights;
+        m->hidden = !v.shown;
+    }
+    mem.vma_used += delta;
+    refresh(s, i, i + 1);
 }
 
 void mapping_remove_tree(struct mapping *m)
@@ -175,11 +261,19 @@ void mapping_remove_tree(struct mapping *m)
     if (m->parent)
         child_unlink(m);
     if (m->space && !m->space->is_sigma0) {
-        struct space *s = m->space;
-        pt_set(s, m->vaddr, NULL);
-        page_refresh(s, m->vaddr);
+        page_set(m->space, page_index(m->space, m->vaddr), NULL, 0, false);
         node_free(m);
     }
+}
+
+/* Take some rights from mapping m; without any left, it goes with its subtree. */
+static void rights_reduce(struct mapping *m, unsigned rights)
+{
+    unsigned left = m->rights & ~rights;
+    if (!left)
+        mapping_remove_tree(m);
+    else if (left != m->rights)
+        page_set(m->space, page_index(m->space, m->vaddr), m, left, m->hidden);
 }
 
 /* Take rights away from every mapping below m; empty ones disappear. */
@@ -190,13 +284,7 @@ static unsigned revoke_below(struct mapping *m, unsigned rights)
     while (c) {
         struct mapping *next = c->next_sibling;
         accessed |= c->accessed | revoke_below(c, rights);
-        unsigned left = c->rights & ~rights;
-        if (!left) {
-            mapping_remove_tree(c);
-        } else if (left != c->rights) {
-            rights_set(c, left); /* protection changed: boundaries may too */
-            page_refresh(c->space, c->vaddr);
-        }
+        rights_reduce(c, rights);
         c = next;
     }
     return accessed;
@@ -292,26 +380,26 @@ enum mem_error mem_map_fpage(struct space *from, word_t snd_fpage, word_t snd_ba
         return MEM_MAP_BUDGET;
     }
     enum mem_error err = MEM_OK;
+    unsigned long refusals = mem.host_refusals;
     for (word_t i = 0; i < pages && err == MEM_OK; i++) {
         word_t sv = src + i * PAGE_SIZE, dv = dst + i * PAGE_SIZE;
         struct mapping *sp = lookup(from, sv);
         if (!sp || !(sp->rights & rights))
             continue;
-        struct mapping *old = to->pt[page_index(to, dv)];
+        word_t di = page_index(to, dv);
+        struct mapping *old = to->pt[di];
         if (old && is_self_or_ancestor(old, sp)) {
             /* A page mapped onto itself or onto the page it came from: the
-             * target already shows that frame, and replacing it would
-             * destroy the source with it. Nothing changes. */
-            if (dv == watch)
-                *watched |= old->rights;
+             * target already holds that frame, and replacing it would
+             * destroy the source with it. Only a hidden one shows again. */
+            if (old->hidden)
+                page_set(to, di, old, old->rights, false);
             continue;
         }
         unsigned r_new = sp->rights & rights;
         if (old && old->parent == sp && !grant) {
             /* The same page again: rights may only add up to the mapper's. */
-            rights_set(old, old->rights | r_new);
-            if (dv == watch)
-                *watched |= old->rights;
+            page_set(to, di, old, old->rights | r_new, false);
             *mapped_any = true;
             continue;
         }
@@ -325,7 +413,6 @@ enum mem_error mem_map_fpage(struct space *from, word_t snd_fpage, word_t snd_ba
         m->space = to;
         m->vaddr = dv;
         m->frame = sp->frame;
-        m->rights = r_new;
         if (grant && !from->is_sigma0) {
             /* The receiver takes the sender's place in the tree. */
             child_link(sp->parent, m);
@@ -335,20 +422,21 @@ enum mem_error mem_map_fpage(struct space *from, word_t snd_fpage, word_t snd_ba
                 child_link(m, c);
             }
             child_unlink(sp);
-            pt_set(from, sv, NULL);
+            page_set(from, page_index(from, sv), NULL, 0, false);
             node_free(sp);
         } else {
             child_link(sp, m);
         }
-        pt_set(to, dv, m);
-        if (dv == watch)
-            *watched |= m->rights;
+        page_set(to, di, m, r_new, false);
         *mapped_any = true;
     }
     mapping_sync_host();
-    host_sync(to, page_index(to, dst), page_index(to, dst) + pages);
-    if (grant && !from->is_sigma0)
-        host_sync(from, page_index(from, src), page_index(from, src) + pages);
+    if (mem.host_refusals != refusals && err == MEM_OK)
+        err = MEM_HOST;
+    /* What the faulting page (if placed here) now shows: what a pager's reply resolved. */
+    if (watch && window_contains(to, watch, PAGE_SIZE) && watch - dst < size &&
+        shown(to->pt[page_index(to, watch)]))
+        *watched |= to->pt[page_index(to, watch)]->rights;
     klock_release(&mem.lock);
     return err;
 }
@@ -380,15 +468,8 @@ unsigned mem_unmap_fpage(struct space *s, word_t fpage, bool own)
         if (!m)
             continue;
         accessed |= m->accessed | revoke_below(m, rights);
-        if (own) {
-            unsigned left = m->rights & ~rights;
-            if (!left) {
-                mapping_remove_tree(m);
-            } else if (left != m->rights) {
-                rights_set(m, left);
-                page_refresh(s, m->vaddr);
-            }
-        }
+        if (own)
+            rights_reduce(m, rights);
     }
     mapping_sync_host();
     klock_release(&mem.lock);
@@ -401,7 +482,7 @@ unsigned mem_rights_at(struct space *s, word_t addr)
         return 0;
     klock_acquire(&mem.lock);
     struct mapping *m = s->pt[page_index(s, addr)];
-    unsigned r = m ? m->rights : 0;
+    unsigned r = shown(m) ? m->rights : 0; /* a hidden page faults: as good as none */
     klock_release(&mem.lock);
     return r;
 }

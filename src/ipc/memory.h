@@ -38,6 +38,10 @@ struct mapping {
     word_t frame;
     unsigned rights;
     unsigned accessed; /* rights of host mappings made, for L4_GetStatus */
+    /* Left out of the host for lack of host mappings (or a host failure):
+     * the space still has the page, but a touch faults to its pager,
+     * whose map shows it again. */
+    bool hidden;
     struct mapping *parent;
     struct mapping *first_child, *next_sibling;
 };
@@ -70,7 +74,8 @@ word_t sigma0_find_free(unsigned size_log2);
  * of `to`, following X.2 placement with snd_base. Pages `from` lacks are
  * skipped; rights are intersected. *mapped_any tells whether anything
  * changed in `to`. If the page at `watch` (0: none) is among those placed,
- * the rights `to` then has there are added to *watched.
+ * the rights the host then shows there are added to *watched. MEM_HOST:
+ * the host refused a mapping; what it refused is hidden, not shown.
  */
 enum mem_error mem_map_fpage(struct space *from, word_t snd_fpage, word_t snd_base,
                              struct space *to, word_t rcv_window, bool grant, word_t watch,

@@ -22,6 +22,7 @@ struct mem_state {
     struct mapping *roots; /* sigma0's mapping of each frame */
     long vma_used;         /* boundaries summed over all windows */
     long vma_budget;
+    unsigned long host_refusals; /* host_set failures: the host ran out of mappings */
     struct node_chunk *chunks;
     struct mapping *free_nodes;
     word_t nodes_in_use;
@@ -29,9 +30,24 @@ struct mem_state {
 
 extern struct mem_state mem;
 
+/* What the host shows at one page: the reservation, or a frame with rights. */
+struct page_view {
+    bool shown;
+    word_t frame;
+    unsigned rights;
+};
+struct page_view page_view_of(const struct mapping *m); /* NULL or hidden: not shown */
+
+/* Boundaries between unlike pages at page indices first..last (each with the page before). */
 long window_boundaries(const struct space *s, word_t first, word_t last);
+/* How the boundary count of s would change if page i showed v. */
+long window_delta(const struct space *s, word_t i, struct page_view v);
+/* The pages around i one host mapping shows, or one stretch of reservation. */
+void window_run(const struct space *s, word_t i, word_t *first, word_t *end);
 bool vma_budget_allows(long extra);
 int host_set(word_t vaddr, word_t n, word_t frame, unsigned rights);
+/* PROT_NONE over the whole window: never needs a new host mapping. */
+int host_close_window(const struct space *s);
 
 /* Removes m and everything below it; the host catches up at mapping_sync_host. */
 void mapping_remove_tree(struct mapping *m);

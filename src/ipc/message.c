@@ -194,6 +194,7 @@ static bool map_item(struct tcb *from, struct tcb *to, word_t item, word_t fpage
         trace_event(TR_NOTE, to->id, from->id, 0,
                     e == MEM_OUTSIDE      ? "map refused: target outside the receiver's window"
                     : e == MEM_MAP_BUDGET ? "map refused: host mapping budget exhausted"
+                    : e == MEM_HOST       ? "map refused: the host has no mappings left"
                                           : "map refused: mapping database full");
         return false;
     }

@@ -194,11 +194,14 @@ void window_detach(struct space *s)
             if (s->pt[i])
                 mapping_remove_tree(s->pt[i]);
         mapping_sync_host();
+        if (s->host_unclean) /* mappings the host would not tidy before: try again */
+            host_set(s->win_base, s->win_size / PAGE_SIZE, 0, 0);
         free(s->pt);
     }
     if (mem.slots[s->win_index] == s)
         mem.slots[s->win_index] = NULL;
     s->pt = NULL;
+    s->host_unclean = false;
     s->win_base = s->win_size = 0;
     klock_release(&mem.lock);
 }
@@ -222,20 +225,40 @@ struct space *window_owner(word_t addr)
 
 /* ------------------------------------------------- host VMA accounting */
 
+struct page_view page_view_of(const struct mapping *m)
+{
+    struct page_view v = {false, 0, 0};
+    if (m && !m->hidden) {
+        v.shown = true;
+        v.frame = m->frame;
+        v.rights = m->rights;
+    }
+    return v;
+}
+
+/* Page i of s as the host shows it; pages outside the window count as reservation. */
+static struct page_view view_at(const struct space *s, word_t i)
+{
+    struct page_view none = {false, 0, 0};
+    return i < s->win_size / PAGE_SIZE ? page_view_of(s->pt[i]) : none;
+}
+
 /*
  * Linux merges neighbouring mappings of the same kind: the reservation,
  * or the memfd at consecutive offsets with equal protection. A window then
  * costs one VMA more than it has boundaries between pages of different
  * kind; page -1 and page n count as reservation.
  */
+static bool views_differ(struct page_view a, struct page_view b)
+{
+    if (!a.shown || !b.shown)
+        return a.shown != b.shown;
+    return a.rights != b.rights || b.frame != a.frame + 1;
+}
+
 static bool boundary(const struct space *s, word_t i)
 {
-    word_t n = s->win_size / PAGE_SIZE;
-    const struct mapping *a = i > 0 ? s->pt[i - 1] : NULL;
-    const struct mapping *b = i < n ? s->pt[i] : NULL;
-    if (!a || !b)
-        return a != b;
-    return a->rights != b->rights || b->frame != a->frame + 1;
+    return views_differ(view_at(s, i - 1), view_at(s, i)); /* i - 1 wraps past the end at 0 */
 }
 
 long window_boundaries(const struct space *s, word_t first, word_t last)
@@ -244,6 +267,24 @@ long window_boundaries(const struct space *s, word_t first, word_t last)
     for (word_t i = first; i <= last; i++)
         count += boundary(s, i);
     return count;
+}
+
+long window_delta(const struct space *s, word_t i, struct page_view v)
+{
+    struct page_view before = view_at(s, i - 1), after = view_at(s, i + 1);
+    return (long) views_differ(before, v) + views_differ(v, after) - boundary(s, i) -
+           boundary(s, i + 1);
+}
+
+void window_run(const struct space *s, word_t i, word_t *first, word_t *end)
+{
+    word_t n = s->win_size / PAGE_SIZE, lo = i, hi = i + 1;
+    while (lo > 0 && !boundary(s, lo))
+        lo--;
+    while (hi < n && !boundary(s, hi))
+        hi++;
+    *first = lo;
+    *end = hi;
 }
 
 bool vma_budget_allows(long extra)
@@ -264,11 +305,26 @@ int host_set(word_t vaddr, word_t n, word_t frame, unsigned rights)
     if (!rights) {
         p = mmap((void *) vaddr, n * PAGE_SIZE, PROT_NONE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
-        memcheck_allow(vaddr, n * PAGE_SIZE);
+        if (p != MAP_FAILED)
+            memcheck_allow(vaddr, n * PAGE_SIZE);
     } else
         p = mmap((void *) vaddr, n * PAGE_SIZE, prot_of(rights), MAP_SHARED | MAP_FIXED, mem.memfd,
                  (off_t) (frame * PAGE_SIZE));
     return p == MAP_FAILED ? -1 : 0;
+}
+
+/*
+ * Take every access right to a whole window. It covers each of the
+ * window's memfd mappings entirely and leaves the reservation's alone
+ * (already PROT_NONE), so Linux splits nothing and needs no new mapping:
+ * this works even when the host has none left.
+ */
+int host_close_window(const struct space *s)
+{
+    if (mprotect((void *) s->win_base, s->win_size, PROT_NONE) != 0)
+        return -1;
+    memcheck_allow(s->win_base, s->win_size);
+    return 0;
 }
 
 /* ---------------------------------------------------------- stack guards */
