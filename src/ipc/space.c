@@ -107,7 +107,9 @@ bool space_set_areas(struct space *s, word_t kip_area, word_t utcb_area, word_t 
 
 /*
  * SpaceControl: set a space's KIP area, UTCB area and redirector. The areas
- * are fixed once a thread of the space is active; nil fpages leave them.
+ * are fixed once a thread of the space is active; nil fpages leave them. A
+ * call that fails changes nothing. The redirector is checked and kept, but
+ * IPC is never redirected (docs/design.md, Departures).
  */
 word_t space_control(struct tcb *self, word_t space_spec, word_t control, word_t kip_area,
                      word_t utcb_area, word_t redirector, word_t *old_control)
@@ -120,6 +122,11 @@ word_t space_control(struct tcb *self, word_t space_spec, word_t control, word_t
         return 0;
     }
     struct space *s = t->space;
+    /* nilthread leaves the redirector as it is; anythread means none. */
+    if (redirector != ID_NIL && redirector != ID_ANY && !tcb_lookup(self, redirector)) {
+        self->utcb->error_code = ERR_INVALID_THREAD;
+        return 0;
+    }
     /* Architecture-specific: the window, an fpage (windows are naturally aligned). */
     if (s->win_size)
         *old_control = s->win_base | ((word_t) __builtin_ctzl(s->win_size) << 4);
@@ -143,12 +150,7 @@ word_t space_control(struct tcb *self, word_t space_spec, word_t control, word_t
             }
         }
     }
-    if (redirector != ID_NIL) {
-        if (redirector != ID_ANY && !tcb_lookup(self, redirector)) {
-            self->utcb->error_code = ERR_INVALID_THREAD;
-            return 0;
-        }
+    if (redirector != ID_NIL)
         s->redirector = redirector;
-    }
     return 1;
 }
