@@ -2,12 +2,15 @@
  * Simulated memory: sigma0 and the physical window, the windows of new
  * spaces, and what creating and deleting spaces leaves behind on the host.
  */
+#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -130,6 +133,46 @@ static void root_task_touch_of_a_physical_page_is_mapped_by_sigma0(void **state)
 {
     (void) state;
     assert_int_equal(h_run(body_root_touch, NULL), 0);
+}
+
+/* Whether the host lets anyone read addr. */
+static bool host_readable(L4_Word_t addr)
+{
+    char c;
+    struct iovec local = {&c, 1}, remote = {(void *) addr, 1};
+    return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == 1;
+}
+
+static int body_rcv_window(void *arg)
+{
+    (void) arg;
+    L4_Word_t base, size;
+    H_EQ(l4sim_space_window(L4_Myself(), &base, &size), 0);
+    L4_Word_t p = h_sigma0_page();
+    *(volatile L4_Word_t *) p = 0xabcdef;
+    L4_Word_t dest = base + size - 16 * PAGE; /* a page the root never touched */
+    H_CHECK(!host_readable(dest));
+    uint64_t m0 = h_stats().mappings;
+
+    /* Page p again, into a 4 KiB receive window at dest: it lands there. */
+    L4_Fpage_t got =
+        L4_Sigma0_GetPage_RcvWindow(h_sigma0(), L4_FpageLog2(p, 12), L4_FpageLog2(dest, 12));
+    H_EQ(L4_Address(got), p); /* sigma0 names what it sent */
+    H_EQ(L4_SizeLog2(got), 12);
+    H_EQ(h_stats().mappings, m0 + 1); /* one new mapping... */
+    H_CHECK(host_readable(dest));     /* ...at dest, and nowhere near it */
+    H_CHECK(!host_readable(dest - PAGE));
+    H_CHECK(!host_readable(dest + PAGE));
+    H_EQ(*(volatile L4_Word_t *) dest, 0xabcdef);
+    *(volatile L4_Word_t *) (dest + 8) = 0x1234;
+    H_EQ(*(volatile L4_Word_t *) (p + 8), 0x1234); /* one frame at both */
+    return 0;
+}
+
+static void sigma0_page_lands_in_a_small_receive_window_and_nowhere_else(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run(body_rcv_window, NULL), 0);
 }
 
 /* A thread of a new space asks sigma0 itself; arg: a page the root has. */
@@ -423,6 +466,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(sigma0_maps_physical_page_p_at_address_p_idempotently),
         cmocka_unit_test(root_task_touch_of_a_physical_page_is_mapped_by_sigma0),
         cmocka_unit_test(sigma0_refuses_pages_it_gave_to_another_space),
+        cmocka_unit_test(sigma0_page_lands_in_a_small_receive_window_and_nowhere_else),
         cmocka_unit_test(new_spaces_get_disjoint_naturally_aligned_windows),
         cmocka_unit_test(max_spaces_bounds_the_windows_and_deletion_returns_one),
         cmocka_unit_test(deleting_the_last_thread_revokes_everything_in_the_window),

@@ -368,10 +368,21 @@ static int body_sigma0(void *arg)
     L4_Word_t mr2 = 1;
     L4_StoreMR(2, &mr2);
     H_EQ(mr2, 0);
-    /* A request into a receive window sigma0's page cannot land in. */
+    /* A receive window where sigma0's page cannot land: the terabyte next
+     * to the root's window places it outside that window (message
+     * overflow, so the stub gets the nil fpage), and nothing is mapped. */
+    uint64_t m0 = h_stats().mappings;
+    L4_Word_t elsewhere = (base ^ (1UL << 40)) & ~((1UL << 40) - 1);
     L4_Fpage_t got = L4_Sigma0_GetPage_RcvWindow(s0, L4_FpageLog2(base + 8 * PAGE, 12),
-                                                 L4_FpageLog2(h_window(L4_Myself(), NULL), 40));
-    (void) got;
+                                                 L4_FpageLog2(elsewhere, 40));
+    H_CHECK(L4_IsNilFpage(got));
+    H_EQ(h_stats().mappings, m0);
+    /* One larger than the root's window but around it is no error: the page
+     * lands where X.2 places it, its physical address. */
+    got = L4_Sigma0_GetPage_RcvWindow(s0, L4_FpageLog2(base + 8 * PAGE, 12),
+                                      L4_FpageLog2(h_window(L4_Myself(), NULL), 40));
+    H_EQ(L4_Address(got), base + 8 * PAGE);
+    H_EQ(h_stats().mappings, m0 + 1);
     /* sigma0 still serves. */
     got = L4_Sigma0_GetPage(s0, L4_FpageLog2(base + 9 * PAGE, 12));
     H_EQ(L4_Address(got), base + 9 * PAGE);
