@@ -2,11 +2,14 @@
  * Bad input to the memory system calls and protocols: each gets the X.2
  * error (or an exception IPC), and the simulator carries on afterwards.
  */
+#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -29,6 +32,14 @@
                       x_.send_error, x_.recv_error, (L4_Word_t) (send_err),                        \
                       (L4_Word_t) (recv_err));                                                     \
     } while (0)
+
+/* Whether the host lets anyone read addr. */
+static bool host_readable(L4_Word_t addr)
+{
+    char c;
+    struct iovec local = {&c, 1}, remote = {(void *) addr, 1};
+    return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == 1;
+}
 
 static L4_Word_t map_word(L4_Word_t snd_base)
 {
@@ -438,6 +449,44 @@ static int body_window_stack(void *arg)
     return 0;
 }
 
+/*
+ * A registered guard page is never mapped: what was mapped there goes when
+ * it becomes one, and a map item covering it maps the pages around it but
+ * not it, without an error (as for a page the sender lacks).
+ */
+static int body_guard_maps(void *arg)
+{
+    (void) arg;
+    L4_ThreadId_t a = h_spawn_space(0, h_agent, NULL);
+    L4_Word_t w = h_window(a, NULL), guard = w + 0x1f000;
+    L4_MapItem_t one = L4_MapItem(L4_FpageAddRights(L4_FpageLog2(h_sigma0_page(), 12), RW), guard);
+    EXPECT_XFER(a, one.raw[0], one.raw[1], ACCEPT_ALL, 0, 0);
+    H_CHECK(host_readable(guard));
+    uint64_t m0 = h_stats().mappings;
+    H_EQ(l4sim_window_stack(a, w + 0x20000, w + 0x22000), w + 0x22000);
+    H_EQ(h_stats().mappings, m0 - 1);
+    H_CHECK(!host_readable(guard));
+
+    EXPECT_XFER(a, one.raw[0], one.raw[1], ACCEPT_ALL, 0, 0);
+    H_EQ(h_stats().mappings, m0 - 1);
+    L4_Fpage_t four = L4_Sigma0_GetAny(h_sigma0(), 14, L4_CompleteAddressSpace);
+    L4_MapItem_t around = L4_MapItem(L4_FpageAddRights(four, RW), w + 0x1c000);
+    uint64_t m1 = h_stats().mappings;
+    EXPECT_XFER(a, around.raw[0], around.raw[1], ACCEPT_ALL, 0, 0);
+    H_EQ(h_stats().mappings, m1 + 3); /* three of the four pages */
+    H_CHECK(host_readable(guard - PAGE));
+    H_CHECK(!host_readable(guard));
+    H_EQ(h_faults(a), 0);
+    still_works(a, 0x40000);
+    return 0;
+}
+
+static void guard_page_is_never_mapped_before_or_after_it_is_registered(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run(body_guard_maps, NULL), 0);
+}
+
 static void window_stack_rejects_bad_ranges_and_other_spaces(void **state)
 {
     (void) state;
@@ -462,6 +511,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(unmap_of_nil_tiny_foreign_or_garbage_fpages_does_nothing),
         cmocka_unit_test(sigma0_refuses_bad_requests_and_keeps_serving),
         cmocka_unit_test(window_stack_rejects_bad_ranges_and_other_spaces),
+        cmocka_unit_test(guard_page_is_never_mapped_before_or_after_it_is_registered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

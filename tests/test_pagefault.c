@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +31,14 @@
 #endif
 
 #define PAGE 4096UL
+
+/* Whether the host lets anyone read addr. */
+static bool host_readable(L4_Word_t addr)
+{
+    char c;
+    struct iovec local = {&c, 1}, remote = {(void *) addr, 1};
+    return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == 1;
+}
 
 /* Where a thread made its access, for comparing with what its handler got. */
 struct site {
@@ -716,6 +725,51 @@ static void guard_page_touch_without_handler_halts_with_a_message_naming_it(void
     assert_int_equal(h_run(body_guard, NULL), 0);
 }
 
+/*
+ * The pager answers the first fault of the stack with 2 MiB of memory
+ * around it, over the guard page too: the guard stays unmapped, so the
+ * overflow is still caught there, and does not run on into the pages below.
+ */
+static int body_guard_mapped_over(void *arg)
+{
+    (void) arg;
+    L4_ThreadId_t t = h_new_space(0, L4_nilthread, (void *) 1);
+    L4_Word_t base = h_window(t, NULL);
+    L4_Word_t lo = base + 0x100000, hi = lo + 4 * PAGE;
+    L4_Word_t sp = h_window_stack(t, lo, hi);
+    H_EQ(sp, hi);
+    L4_Fpage_t big = L4_Sigma0_GetAny(h_sigma0(), 21, L4_CompleteAddressSpace);
+    uint64_t m0 = h_stats().mappings;
+    h_start_sp(t, overflow_stack, sp);
+    struct h_fault f;
+    if (!h_expect_pagefault(t, &f))
+        return 1;
+    L4_MapItem_t m = L4_MapItem(L4_FpageAddRights(big, L4_ReadWriteOnly), base);
+    L4_MsgTag_t tag = L4_Niltag;
+    tag.X.t = 2;
+    L4_Set_MsgTag(tag);
+    L4_LoadMRs(1, 2, m.raw);
+    H_IPC_OK(L4_Send_Timeout(t, H_MEM_WAIT));
+    if (h_expect_exception(t, &f)) {
+        H_CHECK(f.addr >= lo - PAGE && f.addr < lo);
+        H_EQ(f.access, L4_Writable);
+    }
+    H_EQ(h_stats().mappings, m0 + 511); /* all of it but the guard */
+    H_CHECK(!host_readable(lo - PAGE));
+    H_CHECK(host_readable(lo - 2 * PAGE));
+    L4_LoadMR(0, 0);
+    H_IPC_OK(L4_Send_Timeout(t, H_MEM_WAIT));
+    wait_exception_halt(t, 1);
+    return 0;
+}
+
+static void
+guard_page_stays_unmapped_under_a_larger_mapping_and_still_catches_overflow(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run(body_guard_mapped_over, NULL), 0);
+}
+
 /* ------------------------------------------- SIGSEGV handler between runs */
 
 /*
@@ -822,6 +876,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(touch_of_a_sibling_window_without_handler_halts_the_thread),
         cmocka_unit_test(guard_page_touch_is_a_stack_overflow_exception_naming_the_thread),
         cmocka_unit_test(guard_page_touch_without_handler_halts_with_a_message_naming_it),
+        cmocka_unit_test(
+            guard_page_stays_unmapped_under_a_larger_mapping_and_still_catches_overflow),
         cmocka_unit_test(faults_reach_the_pager_after_the_program_replaced_sigsegv),
         cmocka_unit_test(fault_outside_every_window_is_a_host_sigsegv),
         cmocka_unit_test(fault_outside_every_window_goes_to_the_previous_handler),

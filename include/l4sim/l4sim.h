@@ -106,8 +106,9 @@ void l4sim_get_stats(struct l4sim_stats *out);
  * A thread stack inside a space's window, [lo, hi), with the page below lo
  * kept as a guard: a touch of it is reported as a stack overflow naming the
  * thread (an exception IPC, or a halt with a message), never a page fault
- * to the pager. The stack's own pages come from the pager like any other
- * memory. Returns the initial stack pointer (hi, 16-byte aligned), or 0
+ * to the pager. The guard page is never mapped: what is mapped there goes,
+ * and map items skip it. The stack's own pages come from the pager like
+ * any other memory. Returns the initial stack pointer (hi, 16-byte aligned), or 0
  * if the range is not page aligned, not in the window, or the space has
  * 64 guards already. A thread may call it for its own space; the root task
  * for any space.

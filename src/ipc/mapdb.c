@@ -386,6 +386,8 @@ enum mem_error mem_map_fpage(struct space *from, word_t snd_fpage, word_t snd_ba
         struct mapping *sp = lookup(from, sv);
         if (!sp || !(sp->rights & rights))
             continue;
+        if (to->guard_count && window_guard_at(to, dv))
+            continue; /* a stack guard stays unmapped, so an overflow is still caught */
         word_t di = page_index(to, dv);
         struct mapping *old = to->pt[di];
         if (old && is_self_or_ancestor(old, sp)) {

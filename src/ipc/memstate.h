@@ -46,6 +46,8 @@ long window_delta(const struct space *s, word_t i, struct page_view v);
 void window_run(const struct space *s, word_t i, word_t *first, word_t *end);
 bool vma_budget_allows(long extra);
 int host_set(word_t vaddr, word_t n, word_t frame, unsigned rights);
+/* Whether addr's page is a registered stack guard of s; mem.lock held. */
+bool window_guard_at(const struct space *s, word_t addr);
 /* PROT_NONE over the whole window: never needs a new host mapping. */
 int host_close_window(const struct space *s);
 

@@ -329,13 +329,19 @@ int host_close_window(const struct space *s)
 
 /* ---------------------------------------------------------- stack guards */
 
-bool window_is_guard(struct space *s, word_t addr)
+bool window_guard_at(const struct space *s, word_t addr)
 {
     word_t page = addr & ~(PAGE_SIZE - 1);
+    for (unsigned i = 0; i < s->guard_count; i++)
+        if (s->guards[i] == page)
+            return true;
+    return false;
+}
+
+bool window_is_guard(struct space *s, word_t addr)
+{
     klock_acquire(&mem.lock);
-    bool hit = false;
-    for (unsigned i = 0; i < s->guard_count && !hit; i++)
-        hit = s->guards[i] == page;
+    bool hit = window_guard_at(s, addr);
     klock_release(&mem.lock);
     return hit;
 }
@@ -354,8 +360,16 @@ static word_t window_stack_part(struct sysargs *a)
         return 0;
     klock_acquire(&mem.lock);
     bool full = s->guard_count == sizeof(s->guards) / sizeof(s->guards[0]);
-    if (!full)
-        s->guards[s->guard_count++] = lo - PAGE_SIZE;
+    if (!full) {
+        word_t guard = lo - PAGE_SIZE;
+        s->guards[s->guard_count++] = guard;
+        /* A guard page is never mapped: not before (what is there goes), nor after (mapdb). */
+        struct mapping *m = s->pt ? s->pt[(guard - s->win_base) >> PAGE_SHIFT] : NULL;
+        if (m) {
+            mapping_remove_tree(m);
+            mapping_sync_host();
+        }
+    }
     klock_release(&mem.lock);
     return full ? 0 : hi;
 }
