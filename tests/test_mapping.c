@@ -257,6 +257,38 @@ static void map_of_pages_the_sender_lacks_maps_nothing(void **state)
     assert_int_equal(h_run(body_lacks, NULL), 0);
 }
 
+static int body_grant_children(void *arg)
+{
+    (void) arg;
+    struct trio t;
+    spawn_trio(&t);
+    L4_Word_t a = t.wa + 0x40000, b = t.wb + 0x50000, c = t.wc + 0x60000;
+    h_agent_write(t.a, a, 0x6b);
+    H_XFER_OK(h_map_page(t.a, t.b, a, RW, b)); /* B's page is A's child */
+    uint64_t m0 = mappings();
+
+    /* A grants its page to C: B's mapping moves under C's. */
+    H_XFER_OK(h_grant_page(t.a, t.c, a, RW, c));
+    H_EQ(mappings(), m0);
+    H_EQ(h_agent_read(t.c, c), 0x6b);
+    H_EQ(h_agent_read(t.b, b), 0x6b);
+    H_EQ(h_faults(t.b) + h_faults(t.c), 0);
+    /* C's unmap reaches B now, and leaves C its own. */
+    h_agent_unmap(t.c, page_fpage(c, RWX), false);
+    H_EQ(mappings(), m0 - 1);
+    H_EQ(h_agent_read(t.c, c), 0x6b);
+    H_EQ(h_faults(t.c), 0);
+    h_agent_read(t.b, b);
+    H_EQ(h_faults(t.b), 1);
+    return 0;
+}
+
+static void grant_moves_the_pages_mapped_from_it_under_the_receiver(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run(body_grant_children, NULL), 0);
+}
+
 /* ------------------------------------------------------- shared memory */
 
 static int body_shared(void *arg)
@@ -543,6 +575,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(map_chain_unmap_at_a_revokes_b_and_c_not_a_and_flush_a_too),
         cmocka_unit_test(unmap_of_the_write_right_leaves_reading),
         cmocka_unit_test(grant_moves_the_page_and_keeps_it_in_the_tree),
+        cmocka_unit_test(grant_moves_the_pages_mapped_from_it_under_the_receiver),
         cmocka_unit_test(rights_are_only_reduced_never_raised),
         cmocka_unit_test(map_of_pages_the_sender_lacks_maps_nothing),
         cmocka_unit_test(shared_frame_write_in_one_space_is_read_in_the_other),

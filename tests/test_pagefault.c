@@ -725,6 +725,63 @@ static void guard_page_touch_without_handler_halts_with_a_message_naming_it(void
     assert_int_equal(h_run(body_guard, NULL), 0);
 }
 
+#define LABEL_SUM 0x66
+
+/* Touch h_arg()'s address, then sum the first word of each page of its 64 KiB. */
+static void touch_and_sum(void *kip)
+{
+    (void) kip;
+    L4_Word_t addr = (L4_Word_t) h_arg(), sum = 0;
+    sum += *(volatile L4_Word_t *) addr * 0; /* the fault */
+    for (L4_Word_t i = 0; i < 16; i++)
+        sum += *(volatile L4_Word_t *) ((addr & ~0xffffUL) + i * PAGE);
+    h_load_words(LABEL_SUM, 1, &sum);
+    L4_Call(h_root());
+}
+
+/*
+ * A pager may answer with more than the faulting page: the fault's receive
+ * window is the whole space, and a 64 KiB fpage with the fault address as
+ * send base lands on the 64 KiB around it. One fault maps all sixteen.
+ */
+static int body_big_reply(void *arg)
+{
+    (void) arg;
+    L4_Fpage_t big = L4_Sigma0_GetAny(h_sigma0(), 16, L4_CompleteAddressSpace);
+    L4_Word_t src = L4_Address(big), want = 0;
+    for (L4_Word_t i = 0; i < 16; i++) {
+        *(volatile L4_Word_t *) (src + i * PAGE) = 100 + i;
+        want += 100 + i;
+    }
+    L4_ThreadId_t t = h_new_space(0, L4_nilthread, NULL);
+    L4_Word_t addr = h_window(t, NULL) + 0x235008;
+    h_set_arg(t, (void *) addr);
+    h_start_sp(t, touch_and_sum, 0);
+    struct h_fault f;
+    if (!h_expect_pagefault(t, &f))
+        return 1;
+    H_EQ(f.addr, addr);
+    L4_MapItem_t m = L4_MapItem(L4_FpageAddRights(big, L4_ReadWriteOnly), f.addr);
+    L4_MsgTag_t tag = L4_Niltag;
+    tag.X.t = 2;
+    L4_Set_MsgTag(tag);
+    L4_LoadMRs(1, 2, m.raw);
+    H_IPC_OK(L4_Send_Timeout(t, H_MEM_WAIT));
+    tag = h_receive_fault(t, &f);
+    H_EQ(L4_Label(tag), LABEL_SUM); /* no second fault came first */
+    L4_Word_t sum = 0;
+    L4_StoreMR(1, &sum);
+    H_EQ(sum, want);
+    H_EQ(h_stats().page_faults, 1);
+    return 0;
+}
+
+static void pager_reply_of_a_64k_fpage_maps_the_64k_around_the_fault(void **state)
+{
+    (void) state;
+    assert_int_equal(h_run(body_big_reply, NULL), 0);
+}
+
 /*
  * The pager answers the first fault of the stack with 2 MiB of memory
  * around it, over the guard page too: the guard stays unmapped, so the
@@ -763,8 +820,7 @@ static int body_guard_mapped_over(void *arg)
     return 0;
 }
 
-static void
-guard_page_stays_unmapped_under_a_larger_mapping_and_still_catches_overflow(void **state)
+static void guard_page_under_a_larger_mapping_stays_unmapped_and_catches_overflow(void **state)
 {
     (void) state;
     assert_int_equal(h_run(body_guard_mapped_over, NULL), 0);
@@ -876,8 +932,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(touch_of_a_sibling_window_without_handler_halts_the_thread),
         cmocka_unit_test(guard_page_touch_is_a_stack_overflow_exception_naming_the_thread),
         cmocka_unit_test(guard_page_touch_without_handler_halts_with_a_message_naming_it),
-        cmocka_unit_test(
-            guard_page_stays_unmapped_under_a_larger_mapping_and_still_catches_overflow),
+        cmocka_unit_test(guard_page_under_a_larger_mapping_stays_unmapped_and_catches_overflow),
+        cmocka_unit_test(pager_reply_of_a_64k_fpage_maps_the_64k_around_the_fault),
         cmocka_unit_test(faults_reach_the_pager_after_the_program_replaced_sigsegv),
         cmocka_unit_test(fault_outside_every_window_is_a_host_sigsegv),
         cmocka_unit_test(fault_outside_every_window_goes_to_the_previous_handler),
