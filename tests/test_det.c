@@ -1,7 +1,9 @@
 /*
  * Deterministic mode: the same seed gives the same run (trace hash and all),
  * different seeds explore different interleavings, a deadlock is reported
- * with the blocked threads, and virtual time makes long timeouts instant.
+ * with the blocked threads, virtual time makes long timeouts instant, and
+ * every kernel entry (a page fault too, ThreadSwitch once) is one
+ * scheduling decision taking one entry's time.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,8 @@
 #include <cmocka.h>
 
 #include "harness.h"
+
+#include <l4/kdebug.h>
 
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
@@ -253,6 +257,147 @@ static void round_robin_policy_is_deterministic_too(void **state)
     assert_int_equal(a.trace_hash, b.trace_hash);
 }
 
+/* ------------------------------------------------------- virtual time */
+
+static L4_Word_t switch_time, switch_decisions;
+
+static int switch_between_clock_readings(void *arg)
+{
+    (void) arg;
+    uint64_t decisions = h_stats().sched_decisions;
+    L4_Word_t before = L4_SystemClock().raw;
+    L4_ThreadSwitch(L4_nilthread);
+    L4_Word_t after = L4_SystemClock().raw;
+    switch_decisions = h_stats().sched_decisions - decisions;
+    switch_time = after - before;
+    return 0;
+}
+
+/* ThreadSwitch is one kernel entry: one decision (a yield) and one entry's time. */
+static void thread_switch_is_one_kernel_entry(void **state)
+{
+    (void) state;
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.deterministic = 1;
+    cfg.seed = 5;
+    assert_int_equal(h_run_config(&cfg, switch_between_clock_readings, NULL), 0);
+    assert_int_equal(switch_time, 2);      /* its entry and the second reading's */
+    assert_int_equal(switch_decisions, 3); /* both readings and the switch */
+}
+
+/* ------------------------------------------- a fault is a kernel entry */
+
+static char fault_trace[1 << 16];
+static size_t fault_trace_len;
+
+/* The trace sink: may run in the SIGSEGV handler, so only memcpy. */
+static void keep_trace(const char *line, size_t len, void *ctx)
+{
+    (void) ctx;
+    if (fault_trace_len + len + 1 < sizeof(fault_trace)) {
+        memcpy(fault_trace + fault_trace_len, line, len);
+        fault_trace_len += len;
+        fault_trace[fault_trace_len++] = '\n';
+        fault_trace[fault_trace_len] = 0;
+    }
+}
+
+/* The time of the first trace line containing what, or -1. */
+static long trace_time_of(const char *what)
+{
+    const char *hit = strstr(fault_trace, what);
+    if (!hit)
+        return -1;
+    while (hit > fault_trace && hit[-1] != '\n')
+        hit--;
+    return strncmp(hit, "t=", 2) == 0 ? strtol(hit + 2, NULL, 10) : -1;
+}
+
+/* Note, touch a page of its own window that nobody mapped, note again. */
+static void note_touch_note(void *kip)
+{
+    (void) kip;
+    L4_Word_t base = h_window(L4_Myself(), NULL);
+    L4_KDB_PrintString("before the touch");
+    *(volatile L4_Word_t *) (base + 0x10000) = 1;
+    L4_KDB_PrintString("after the touch");
+    h_signal_root();
+}
+
+static void note_often(void *kip)
+{
+    (void) kip;
+    for (int i = 0; i < 40; i++)
+        L4_KDB_PrintString("bystander");
+    h_signal_root();
+}
+
+/* The root pages thread 35 (h_tid(0)); with a bystander, thread 36 notes meanwhile. */
+static int toucher_program(void *arg)
+{
+    bool bystander = arg != NULL;
+    L4_ThreadId_t t = h_spawn_paged(0, L4_nilthread, note_touch_note, NULL);
+    L4_ThreadId_t b = bystander ? h_spawn(1, note_often, NULL) : L4_nilthread;
+    L4_ThreadId_t from;
+    unsigned served = 0;
+    L4_MsgTag_t tag = h_serve_faults(t, &from, &served);
+    H_EQ(L4_Label(tag), H_LABEL_SIGNAL);
+    H_EQ(served, 1);
+    if (bystander)
+        h_wait_signal(b);
+    return 0;
+}
+
+static void run_toucher(uint64_t seed, unsigned cost, bool bystander)
+{
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.deterministic = 1;
+    cfg.seed = seed;
+    cfg.kernel_entry_cost_us = cost;
+    cfg.trace_sink = keep_trace;
+    fault_trace_len = 0;
+    fault_trace[0] = 0;
+    assert_int_equal(h_run_config(&cfg, toucher_program, bystander ? &cfg : NULL), 0);
+}
+
+/* Nothing else is ready when the thread faults: the fault takes exactly one entry's time. */
+static void page_fault_takes_a_kernel_entry_of_virtual_time(void **state)
+{
+    (void) state;
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        run_toucher(seed, 5, false);
+        long before = trace_time_of("note 35.1 before the touch");
+        long fault = trace_time_of("pagefault 35.1 -> 34.1");
+        assert_true(before > 0);
+        if (fault - before != 5)
+            fail_msg("seed %llu: note at t=%ld, page fault at t=%ld", (unsigned long long) seed,
+                     before, fault);
+    }
+}
+
+/*
+ * With a bystander ready, the fault is a scheduling decision like any
+ * kernel entry: for some seeds the bystander runs between the faulting
+ * thread's last system call and its page-fault message.
+ */
+static void page_fault_is_a_scheduling_point(void **state)
+{
+    (void) state;
+    unsigned preempted = 0;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        run_toucher(seed, 1, true);
+        const char *before = strstr(fault_trace, "note 35.1 before the touch");
+        const char *fault = strstr(fault_trace, "pagefault 35.1 -> 34.1");
+        assert_non_null(before);
+        assert_non_null(fault);
+        const char *bystander = strstr(before, "note 36.1 bystander");
+        preempted += bystander && bystander < fault;
+    }
+    assert_true(preempted > 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -264,6 +409,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(ten_second_virtual_timeout_takes_no_wall_time),
         cmocka_unit_test(racy_program_survives_a_hundred_seeds),
         cmocka_unit_test(round_robin_policy_is_deterministic_too),
+        cmocka_unit_test(thread_switch_is_one_kernel_entry),
+        cmocka_unit_test(page_fault_takes_a_kernel_entry_of_virtual_time),
+        cmocka_unit_test(page_fault_is_a_scheduling_point),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
