@@ -1,9 +1,10 @@
 /*
  * Deterministic mode: the same seed gives the same run (trace hash and all),
  * different seeds explore different interleavings, a deadlock is reported
- * with the blocked threads, virtual time makes long timeouts instant, and
- * every kernel entry (a page fault too, ThreadSwitch once) is one
- * scheduling decision taking one entry's time.
+ * with the blocked threads, virtual time makes long timeouts instant, the
+ * policies honour priorities and timeslices, and every kernel entry (a
+ * page fault too, ThreadSwitch once) is one scheduling decision taking
+ * one entry's time.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -257,7 +258,175 @@ static void round_robin_policy_is_deterministic_too(void **state)
     assert_int_equal(a.trace_hash, b.trace_hash);
 }
 
+/* ------------------------------------------------- scheduler behaviour */
+
+/*
+ * Workers for the policy tests: each reports ready with a Call (so it is
+ * blocked in the receive phase when the root answers), then notes its
+ * mark and enters the kernel (L4_SystemClock) `rounds` times, and signals
+ * the root. The log is the order in which the CPU went to them.
+ */
+#define SCHED_LOG_MAX 2048
+static char sched_log[SCHED_LOG_MAX + 1];
+static unsigned sched_log_len;
+static unsigned sched_rounds;
+
+static void marking_worker(void *kip)
+{
+    (void) kip;
+    char mark = (char) (uintptr_t) h_arg();
+    L4_LoadMR(0, 0);
+    H_IPC_OK(L4_Call(h_root()));
+    for (unsigned i = 0; i < sched_rounds; i++) {
+        if (sched_log_len < SCHED_LOG_MAX)
+            sched_log[sched_log_len++] = mark;
+        L4_SystemClock();
+    }
+    h_signal_root();
+}
+
+struct workers {
+    unsigned count;
+    char marks[3];
+    L4_Word_t priority[3];  /* 0: leave the default */
+    L4_Word_t timeslice_us; /* 0: leave the default */
+};
+
+/* Start the workers, let them all go at once (in the order given), wait for each. */
+static int run_workers(void *arg)
+{
+    const struct workers *w = arg;
+    L4_ThreadId_t t[3];
+    for (unsigned i = 0; i < w->count; i++) {
+        t[i] = h_spawn(i, marking_worker, (void *) (uintptr_t) w->marks[i]);
+        if (w->priority[i])
+            H_CHECK(L4_Set_Priority(t[i], w->priority[i]) != 0);
+        if (w->timeslice_us)
+            H_CHECK(L4_Set_Timeslice(t[i], L4_TimePeriod(w->timeslice_us), L4_Never) != 0);
+    }
+    for (unsigned i = 0; i < w->count; i++)
+        H_IPC_OK(L4_Receive(t[i]));
+    for (unsigned i = 0; i < w->count; i++) {
+        L4_LoadMR(0, 0);
+        H_IPC_OK(L4_Reply(t[i]));
+    }
+    for (unsigned i = 0; i < w->count; i++)
+        h_wait_signal(t[i]);
+    return 0;
+}
+
+static void run_policy(enum l4sim_policy policy, uint64_t seed, const struct workers *w,
+                       unsigned rounds)
+{
+    struct l4sim_config cfg;
+    l4sim_config_init(&cfg);
+    cfg.deterministic = 1;
+    cfg.policy = policy;
+    cfg.seed = seed;
+    sched_rounds = rounds;
+    sched_log_len = 0;
+    memset(sched_log, 0, sizeof(sched_log));
+    assert_int_equal(h_run_config(&cfg, run_workers, (void *) w), 0);
+    assert_int_equal(sched_log_len, w->count * rounds);
+}
+
+/*
+ * Random policy: the workers are let go lowest priority first, yet the
+ * higher priority always runs all its rounds before a lower one gets the
+ * CPU. With equal priorities the same program interleaves.
+ */
+static void random_policy_runs_higher_priority_first(void **state)
+{
+    (void) state;
+    const struct workers ranked = {3, {'l', 'm', 'h'}, {50, 75, 100}, 0};
+    const struct workers equal = {3, {'l', 'm', 'h'}, {0, 0, 0}, 0};
+    unsigned interleaved = 0;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        run_policy(L4SIM_POLICY_RANDOM, seed, &ranked, 5);
+        if (strcmp(sched_log, "hhhhhmmmmmlllll") != 0)
+            fail_msg("seed %llu: the CPU went %s", (unsigned long long) seed, sched_log);
+        run_policy(L4SIM_POLICY_RANDOM, seed, &equal, 5);
+        interleaved += strcmp(sched_log, "hhhhhmmmmmlllll") != 0;
+    }
+    assert_true(interleaved > 0);
+}
+
+/* The lengths of the runs of one mark in the log; returns how many runs. */
+static unsigned log_runs(unsigned *len, unsigned max)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < sched_log_len; i++) {
+        if (i == 0 || sched_log[i] != sched_log[i - 1]) {
+            if (n == max)
+                return n + 1;
+            len[n++] = 0;
+        }
+        len[n - 1]++;
+    }
+    return n;
+}
+
+/*
+ * Round-robin with a 100 µs timeslice: two threads that do nothing but
+ * enter the kernel (1 µs each) take turns, about 100 entries at a time.
+ */
+static void round_robin_alternates_every_timeslice(void **state)
+{
+    (void) state;
+    const struct workers w = {2, {'a', 'b'}, {0, 0}, 100};
+    run_policy(L4SIM_POLICY_RR, 1, &w, 500);
+    unsigned len[16];
+    unsigned runs = log_runs(len, 16);
+    assert_in_range(runs, 9, 11);
+    assert_int_equal(sched_log[0], 'a');    /* the longest ready goes first */
+    for (unsigned i = 0; i + 1 < runs; i++) /* the last run of each may be short */
+        if (len[i] < 90 || len[i] > 110)
+            fail_msg("run %u of %u lasted %u kernel entries, not about 100: %s", i, runs, len[i],
+                     sched_log);
+}
+
+/* With the default timeslice (10 ms) nobody is switched out during a short run. */
+static void round_robin_default_slice_outlasts_a_short_run(void **state)
+{
+    (void) state;
+    const struct workers w = {2, {'a', 'b'}, {0, 0}, 0};
+    run_policy(L4SIM_POLICY_RR, 1, &w, 200);
+    unsigned len[4];
+    assert_int_equal(log_runs(len, 4), 2);
+    assert_int_equal(len[0], 200);
+}
+
 /* ------------------------------------------------------- virtual time */
+
+static L4_Word_t clock_steps[10];
+
+static int read_the_clock(void *arg)
+{
+    (void) arg;
+    L4_Word_t last = L4_SystemClock().raw;
+    for (unsigned i = 0; i < 10; i++) {
+        L4_Word_t now = L4_SystemClock().raw;
+        clock_steps[i] = now - last;
+        last = now;
+    }
+    return 0;
+}
+
+/* A lone thread's clock readings are one kernel entry apart: the configured cost. */
+static void clock_advances_by_the_entry_cost(void **state)
+{
+    (void) state;
+    for (unsigned cost = 1; cost <= 5; cost += 4) {
+        struct l4sim_config cfg;
+        l4sim_config_init(&cfg);
+        cfg.deterministic = 1;
+        cfg.seed = 5;
+        cfg.kernel_entry_cost_us = cost;
+        assert_int_equal(h_run_config(&cfg, read_the_clock, NULL), 0);
+        for (unsigned i = 0; i < 10; i++)
+            assert_int_equal(clock_steps[i], cost);
+    }
+}
 
 static L4_Word_t switch_time, switch_decisions;
 
@@ -409,6 +578,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(ten_second_virtual_timeout_takes_no_wall_time),
         cmocka_unit_test(racy_program_survives_a_hundred_seeds),
         cmocka_unit_test(round_robin_policy_is_deterministic_too),
+        cmocka_unit_test(random_policy_runs_higher_priority_first),
+        cmocka_unit_test(round_robin_alternates_every_timeslice),
+        cmocka_unit_test(round_robin_default_slice_outlasts_a_short_run),
+        cmocka_unit_test(clock_advances_by_the_entry_cost),
         cmocka_unit_test(thread_switch_is_one_kernel_entry),
         cmocka_unit_test(page_fault_takes_a_kernel_entry_of_virtual_time),
         cmocka_unit_test(page_fault_is_a_scheduling_point),
