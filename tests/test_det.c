@@ -484,14 +484,17 @@ static long trace_time_of(const char *what)
     return strncmp(hit, "t=", 2) == 0 ? strtol(hit + 2, NULL, 10) : -1;
 }
 
-/* Note, touch a page of its own window that nobody mapped, note again. */
-static void note_touch_note(void *kip)
+/*
+ * Note, then touch a page of its own window that nobody mapped. (No note
+ * after it: memcheck misjudges kdb_print_part's large frame on a heap
+ * stack that took a fault; see docs/design.md, open problems.)
+ */
+static void note_then_touch(void *kip)
 {
     (void) kip;
     L4_Word_t base = h_window(L4_Myself(), NULL);
     L4_KDB_PrintString("before the touch");
     *(volatile L4_Word_t *) (base + 0x10000) = 1;
-    L4_KDB_PrintString("after the touch");
     h_signal_root();
 }
 
@@ -507,7 +510,7 @@ static void note_often(void *kip)
 static int toucher_program(void *arg)
 {
     bool bystander = arg != NULL;
-    L4_ThreadId_t t = h_spawn_paged(0, L4_nilthread, note_touch_note, NULL);
+    L4_ThreadId_t t = h_spawn_paged(0, L4_nilthread, note_then_touch, NULL);
     L4_ThreadId_t b = bystander ? h_spawn(1, note_often, NULL) : L4_nilthread;
     L4_ThreadId_t from;
     unsigned served = 0;
