@@ -1,6 +1,7 @@
 /*
  * Shared test harness for the kernel suites: booting per test case, the
- * X.2 start protocol, thread bookkeeping and thread-safe expectations.
+ * X.2 start protocol, thread bookkeeping, thread-safe expectations, and
+ * each case's seeds and replay line.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
