@@ -25,7 +25,7 @@ static void trace(void)
     printf("The kernel trace: one line per event, e.g.\n\n"
            "  t=6 send 34.1 -> 40.1 label=0x1 u=2 t=0\n"
            "  t=6 recv 40.1 <- 34.1 label=0x1 u=2 t=0\n"
-           "  t=7 pagefault 40.1 -> 34.1 addr=w1+0x10008 read\n\n"
+           "  t=8 pagefault 40.1 -> 34.1 addr=w1+0x10008 read\n\n"
            "t= is virtual time in µs; 34.1 is thread number.version; u and t count\n"
            "untyped and typed words; addresses are w<window>+offset (w0: physical).\n"
            "sigma0 is 32, the root task 34; with the standard servers mm is 35,\n"

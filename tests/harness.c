@@ -1,6 +1,7 @@
 /*
  * Shared test harness for the kernel suites: booting per test case, the
- * X.2 start protocol, thread bookkeeping and thread-safe expectations.
+ * X.2 start protocol, thread bookkeeping, thread-safe expectations, and
+ * each case's seeds and replay line.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -142,12 +143,129 @@ L4_Word_t h_stack(void)
     return (L4_Word_t) s + H_STACK_SIZE;
 }
 
+/* ---------------------------------------------- cases, seeds and replay */
+
+/*
+ * The case running (NULL outside h_case_run) and its runs so far. The
+ * current run's facts are plain statics because the watchdog's signal
+ * handler reads them; they are set before the run starts.
+ */
+static const char *case_name;
+static bool case_passed;
+static unsigned case_runs;
+static struct {
+    unsigned number; /* of the case's runs, from 1; 0: none yet */
+    bool deterministic;
+    uint64_t seed;
+    uint64_t trace_hash;
+    bool finished, shown;
+} run_now;
+
+/* TEST_FILTER selects cases in every suite (a command-line filter in main still wins). */
+__attribute__((constructor)) static void filter_from_environment(void)
+{
+    const char *filter = getenv("TEST_FILTER");
+    if (filter && *filter)
+        cmocka_set_test_filter(filter);
+}
+
+void h_case_run(void **state)
+{
+    const struct h_case *c = *state;
+    *state = NULL;
+    case_name = c->name;
+    case_passed = false;
+    case_runs = 0;
+    memset(&run_now, 0, sizeof(run_now));
+    c->fn(state);
+    case_passed = true;
+}
+
+static void show_replay(void)
+{
+    if (run_now.shown || !run_now.number)
+        return;
+    run_now.shown = true;
+    const char *name = case_name ? case_name : "?";
+    if (!run_now.deterministic) {
+        print_error("harness: %s, run %u: free-running, no seed replays it\n", name,
+                    run_now.number);
+        return;
+    }
+    unsigned long long seed = (unsigned long long) run_now.seed;
+    if (run_now.finished)
+        print_error("harness: %s, run %u: seed %llu, trace hash %016llx\n", name, run_now.number,
+                    seed, (unsigned long long) run_now.trace_hash);
+    else
+        print_error("harness: %s, run %u: seed %llu\n", name, run_now.number, seed);
+    print_error("replay: L4SIM_DETERMINISTIC=1 L4SIM_SEED=%llu TEST_FILTER=%s %s\n", seed, name,
+                program_invocation_name);
+}
+
+/* A failed case names its last run, whatever failed: an assertion after the run, say. */
+int h_case_end(void **state)
+{
+    (void) state;
+    if (!case_passed)
+        show_replay();
+    return 0;
+}
+
+/* The seed of the case's next run: the program, the case and the run's number. */
+static uint64_t default_seed(void)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const char *c = program_invocation_short_name; *c; c++)
+        h = (h ^ (unsigned char) *c) * 0x100000001b3ull;
+    h = (h ^ '/') * 0x100000001b3ull;
+    for (const char *c = case_name ? case_name : ""; *c; c++)
+        h = (h ^ (unsigned char) *c) * 0x100000001b3ull;
+    return h ^ (case_runs + 1);
+}
+
+/* write(2) pieces, for the signal handler. */
+static void say(const char *s)
+{
+    if (write(2, s, strlen(s)) < 0) {
+        /* nothing more to do */
+    }
+}
+
+static void say_number(unsigned long long v)
+{
+    char buf[24];
+    int n = (int) sizeof(buf);
+    buf[--n] = 0;
+    do {
+        buf[--n] = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v);
+    say(&buf[n]);
+}
+
 static void watchdog(int sig)
 {
     (void) sig;
-    static const char msg[] = "harness: watchdog: the test case hung, giving up\n";
-    if (write(2, msg, sizeof(msg) - 1) < 0) {
-        /* nothing more to do */
+    const char *name = case_name ? case_name : "?";
+    say("harness: watchdog: the test case hung, giving up\n");
+    if (run_now.number) {
+        say("harness: ");
+        say(name);
+        say(", run ");
+        say_number(run_now.number);
+        if (run_now.deterministic) {
+            say(": seed ");
+            say_number(run_now.seed);
+            say("\nreplay: L4SIM_DETERMINISTIC=1 L4SIM_SEED=");
+            say_number(run_now.seed);
+            say(" TEST_FILTER=");
+            say(name);
+            say(" ");
+            say(program_invocation_name);
+            say("\n");
+        } else {
+            say(": free-running, no seed replays it\n");
+        }
     }
     _exit(70);
 }
@@ -172,6 +290,11 @@ int h_run_config(const struct l4sim_config *cfg, int (*body)(void *arg), void *a
     run_body = body;
     run_arg = arg;
 
+    run_now.number = ++case_runs;
+    run_now.deterministic = cfg->deterministic;
+    run_now.seed = cfg->seed;
+    run_now.finished = run_now.shown = false;
+
     unsigned limit = H_WATCHDOG_S;
     const char *env = getenv("H_WATCHDOG_S");
     if (env && atoi(env) > 0)
@@ -181,6 +304,8 @@ int h_run_config(const struct l4sim_config *cfg, int (*body)(void *arg), void *a
     int result = system_options ? l4srv_run(cfg, system_options, root_main, NULL)
                                 : l4sim_run(cfg, root_main, NULL);
     alarm(0);
+    run_now.trace_hash = h_stats().trace_hash;
+    run_now.finished = true;
 
     free_stacks();
     unsigned n = atomic_load(&failure_count);
@@ -188,10 +313,8 @@ int h_run_config(const struct l4sim_config *cfg, int (*body)(void *arg), void *a
         print_error("%s\n", failure_msgs[i]);
     if (n > H_MAX_RECORDED)
         print_error("... and %u more failed checks\n", n - H_MAX_RECORDED);
-    if (n && cfg->deterministic)
-        print_error("deterministic run with seed %llu: replay it with L4SIM_DETERMINISTIC=1 "
-                    "L4SIM_SEED=%llu\n",
-                    (unsigned long long) cfg->seed, (unsigned long long) cfg->seed);
+    if (n || result == L4SIM_DEADLOCK)
+        show_replay(); /* now: the case may go on and fail later, or not at all */
     if (n)
         fail_msg("%u check(s) failed inside the simulated system", n);
     return result;
@@ -199,19 +322,8 @@ int h_run_config(const struct l4sim_config *cfg, int (*body)(void *arg), void *a
 
 /*
  * Test runs are deterministic unless L4SIM_DETERMINISTIC=0 says otherwise.
- * Each gets a fixed seed of its own (the program's name and the run's
- * number), or L4SIM_SEED; a failing run prints how to replay it.
+ * Each gets a fixed seed of its own (see default_seed), or L4SIM_SEED's.
  */
-static unsigned long runs_so_far;
-
-static uint64_t default_seed(void)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (const char *c = program_invocation_short_name; *c; c++)
-        h = (h ^ (unsigned char) *c) * 0x100000001b3ull;
-    return h ^ ++runs_so_far;
-}
-
 int h_run(int (*body)(void *arg), void *arg)
 {
     struct l4sim_config cfg;

@@ -5,8 +5,13 @@
 #ifndef L4SIM_TESTS_HARNESS_H
 #define L4SIM_TESTS_HARNESS_H
 
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
 
 #include <l4/ipc.h>
 #include <l4/kip.h>
@@ -19,6 +24,31 @@
 #include <l4/types.h>
 #include <l4sim/l4sim.h>
 #include <l4srv/system.h>
+
+/*
+ * Test cases. A suite's table lists cmocka_unit_test(f) as usual, but the
+ * harness redefines the macro (CMocka cannot tell a running test its
+ * name): f runs through h_case_run, so the harness knows the case. Each
+ * run of a case gets a seed of its own from the program, the case and
+ * the run's number, the same whether the case runs alone (TEST_FILTER=f)
+ * or with the others. When a case fails (a check inside the system, a
+ * deadlock, an assertion after a run, the watchdog), the harness prints
+ * the last run's seed and trace hash and a line that replays it:
+ *   replay: L4SIM_DETERMINISTIC=1 L4SIM_SEED=N TEST_FILTER=f ./tests/test_x
+ * TEST_FILTER selects cases in every harness suite.
+ */
+struct h_case {
+    const char *name;
+    CMUnitTestFunction fn;
+};
+void h_case_run(void **state);
+int h_case_end(void **state);
+#undef cmocka_unit_test
+#define cmocka_unit_test(f)                                                                        \
+    {                                                                                              \
+        .name = #f, .test_func = h_case_run, .setup_func = NULL, .teardown_func = h_case_end,      \
+        .initial_state = &(struct h_case){#f, f},                                                  \
+    }
 
 /*
  * Expectations. Any L4 thread (or the root) may check a condition; a failed

@@ -39,7 +39,7 @@ common_checks() { # common_checks DEMO STEPS
 common_checks pagefault 9
 out="$(cat "$tmp/pagefault.txt")"
 for want in \
-    "| t=7 pagefault 40.1 -> 34.1 addr=w1+0x10008 read" \
+    "| t=8 pagefault 40.1 -> 34.1 addr=w1+0x10008 read" \
     "label 0xffffffffffe4 = (-2<<4) | 4 (r-- access), u=2 t=0" \
     "MR1 fault address = window+0x10008, MR2 IP = toucher+0x" \
     "reply: map item, fpage = RAM+0x0, 4 KiB, rights r--; send base = window+0x10000" \

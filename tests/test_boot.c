@@ -1,11 +1,13 @@
 /*
  * Boot and shutdown: l4sim_run's result, repeated runs without leaks, bad
- * configurations, nested runs, and the KIP as seen through the X.2 API.
+ * configurations and environment settings, nested runs, and the KIP as
+ * seen through the X.2 API.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -179,6 +181,10 @@ static void invalid_config_fails_cleanly(void **state)
     assert_int_equal(l4sim_run(&cfg, never_runs, NULL), L4SIM_BOOT_FAILED);
 
     l4sim_config_init(&cfg);
+    cfg.policy = (enum l4sim_policy) 7;
+    assert_int_equal(l4sim_run(&cfg, never_runs, NULL), L4SIM_BOOT_FAILED);
+
+    l4sim_config_init(&cfg);
     assert_int_equal(l4sim_run(NULL, never_runs, NULL), L4SIM_BOOT_FAILED);
     assert_int_equal(l4sim_run(&cfg, NULL, NULL), L4SIM_BOOT_FAILED);
 
@@ -187,6 +193,93 @@ static void invalid_config_fails_cleanly(void **state)
     assert_int_equal(h_count_fds(), fds);
     /* Nothing is left half-booted. */
     assert_int_equal(h_run(return_42, NULL), 42);
+}
+
+/* ------------------------------------------------------ the environment */
+
+static char captured[2048];
+
+/* l4sim_config_init into *cfg with stderr going to `captured`. */
+static void config_init_captured(struct l4sim_config *cfg)
+{
+    char path[] = "/tmp/l4sim-test-stderr-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fd, 2);
+    l4sim_config_init(cfg);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    memset(captured, 0, sizeof(captured));
+    ssize_t n = pread(fd, captured, sizeof(captured) - 1, 0);
+    close(fd);
+    assert_true(n >= 0);
+}
+
+static unsigned count_of(const char *text, const char *what)
+{
+    unsigned n = 0;
+    for (const char *p = strstr(text, what); p; p = strstr(p + 1, what))
+        n++;
+    return n;
+}
+
+static void set_env(const char *name, const char *value)
+{
+    if (value)
+        setenv(name, value, 1);
+    else
+        unsetenv(name);
+}
+
+/*
+ * L4SIM_SEED and L4SIM_POLICY: good values are taken silently (and the
+ * seed is the run's); a malformed one is ignored, with a warning naming
+ * it, once however often the configuration is made.
+ */
+static void environment_mistakes_are_named_once_and_ignored(void **state)
+{
+    (void) state;
+    char *old_seed = getenv("L4SIM_SEED") ? strdup(getenv("L4SIM_SEED")) : NULL;
+    char *old_policy = getenv("L4SIM_POLICY") ? strdup(getenv("L4SIM_POLICY")) : NULL;
+    struct l4sim_config cfg;
+
+    setenv("L4SIM_SEED", "0x10", 1);
+    setenv("L4SIM_POLICY", "rr", 1);
+    config_init_captured(&cfg);
+    assert_int_equal(cfg.seed, 16);
+    assert_int_equal(cfg.policy, L4SIM_POLICY_RR);
+    assert_string_equal(captured, "");
+    setenv("L4SIM_SEED", "77", 1);
+    setenv("L4SIM_POLICY", "random", 1);
+    config_init_captured(&cfg);
+    assert_int_equal(cfg.seed, 77);
+    assert_int_equal(cfg.policy, L4SIM_POLICY_RANDOM);
+    assert_string_equal(captured, "");
+    assert_int_equal(h_run(return_42, NULL), 42);
+    assert_int_equal(h_stats().seed, 77);
+
+    setenv("L4SIM_SEED", "12x", 1);
+    setenv("L4SIM_POLICY", "fifo", 1);
+    config_init_captured(&cfg);
+    assert_int_equal(cfg.seed, 0);
+    assert_int_equal(cfg.policy, L4SIM_POLICY_RANDOM);
+    assert_non_null(strstr(captured, "L4SIM_SEED=12x ignored"));
+    assert_non_null(strstr(captured, "L4SIM_POLICY=fifo ignored"));
+    assert_int_equal(count_of(captured, "\n"), 2);
+    config_init_captured(&cfg);
+    assert_string_equal(captured, "");
+    setenv("L4SIM_SEED", "-5", 1);
+    config_init_captured(&cfg);
+    assert_int_equal(cfg.seed, 0);
+
+    set_env("L4SIM_SEED", old_seed);
+    set_env("L4SIM_POLICY", old_policy);
+    free(old_seed);
+    free(old_policy);
 }
 
 /* ------------------------------------------------------------------ KIP */
@@ -405,6 +498,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(run_with_trace_file_closes_it),
         cmocka_unit_test(nested_run_from_root_fails),
         cmocka_unit_test(invalid_config_fails_cleanly),
+        cmocka_unit_test(environment_mistakes_are_named_once_and_ignored),
         cmocka_unit_test(kip_describes_the_kernel),
         cmocka_unit_test(kip_links_every_entry_point),
         cmocka_unit_test(sigma0_answers_the_root),

@@ -61,7 +61,9 @@ struct l4sim_config {
  * Fill in defaults, then apply the environment: L4SIM_TRACE=1 writes the
  * trace to stderr, any other value names a file to append it to;
  * L4SIM_DETERMINISTIC=1 (or 0), L4SIM_SEED=N and L4SIM_POLICY=random|rr
- * set deterministic mode; L4SIM_FAULTS=SPEC (or @FILE) sets faults.
+ * set deterministic mode; L4SIM_FAULTS=SPEC (or @FILE) sets faults. A
+ * seed that is not a whole number, or another policy, is ignored with a
+ * warning on stderr (once per process).
  */
 void l4sim_config_init(struct l4sim_config *cfg);
 

@@ -3,6 +3,7 @@
  * sigma0 and the root thread, then waiting for the root function and
  * releasing everything the run created.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +27,33 @@ static void *root_stack, *sigma0_stack;
 static unsigned root_stack_id, sigma0_stack_id; /* for valgrind, see stack_register */
 static int trace_file = -1;
 
+/*
+ * A malformed environment setting is ignored, as before, but no longer
+ * silently: it is named on stderr, once per process, however often the
+ * configuration is initialised (a test suite does it for every run).
+ */
+static void warn_ignored(_Atomic bool *warned, const char *name, const char *value,
+                         const char *expected)
+{
+    if (!atomic_exchange(warned, true))
+        fprintf(stderr, "l4sim: %s=%s ignored: %s\n", name, value, expected);
+}
+
+/* A seed is a whole number: decimal, 0x hex or 0 octal, as strtoull reads them. */
+static bool parse_seed(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (end == s || *end || errno || strchr(s, '-'))
+        return false;
+    *out = v;
+    return true;
+}
+
 KERNEL_API void l4sim_config_init(struct l4sim_config *cfg)
 {
+    static _Atomic bool bad_seed, bad_policy;
     memset(cfg, 0, sizeof(*cfg));
     cfg->max_threads = 1024;
     cfg->phys_mem_size = 256UL << 20;
@@ -40,11 +66,13 @@ KERNEL_API void l4sim_config_init(struct l4sim_config *cfg)
     if (det && *det)
         cfg->deterministic = strcmp(det, "0") != 0;
     const char *seed = getenv("L4SIM_SEED");
-    if (seed && *seed)
-        cfg->seed = strtoull(seed, NULL, 0);
+    if (seed && *seed && !parse_seed(seed, &cfg->seed))
+        warn_ignored(&bad_seed, "L4SIM_SEED", seed, "a seed is a whole number (decimal or 0x hex)");
     const char *policy = getenv("L4SIM_POLICY");
     if (policy && !strcmp(policy, "rr"))
         cfg->policy = L4SIM_POLICY_RR;
+    else if (policy && *policy && strcmp(policy, "random") != 0)
+        warn_ignored(&bad_policy, "L4SIM_POLICY", policy, "the policies are random and rr");
     const char *trace = getenv("L4SIM_TRACE");
     if (trace && (!strcmp(trace, "1") || !strcmp(trace, "stderr")))
         cfg->trace_fd = 2;
@@ -94,6 +122,11 @@ static bool config_valid(const struct l4sim_config *cfg)
     if (cfg->window_size < (1UL << 16) || cfg->window_size > (1UL << 36) || cfg->max_spaces < 1 ||
         cfg->max_spaces > 65536) {
         fprintf(stderr, "l4sim: window_size must be 64 KiB..64 GiB and max_spaces 1..65536\n");
+        return false;
+    }
+    if (cfg->policy != L4SIM_POLICY_RANDOM && cfg->policy != L4SIM_POLICY_RR) {
+        fprintf(stderr, "l4sim: policy must be L4SIM_POLICY_RANDOM or L4SIM_POLICY_RR (got %d)\n",
+                (int) cfg->policy);
         return false;
     }
     if (cfg->user_stack_size < 16384) {

@@ -223,12 +223,16 @@ KERNEL_API word_t l4sim_sys_schedule(word_t dest, word_t time_control, word_t pr
     return result;
 }
 
-/* One host CPU scheduler decides; donating the slice is a plain yield. */
+/*
+ * One host CPU scheduler decides; donating the slice is a plain yield. In
+ * deterministic mode the entry is the yield: one decision, one entry's time.
+ */
 static word_t thread_switch_part(struct sysargs *a)
 {
     (void) a;
-    struct tcb *self = kernel_enter();
-    sched_yield_cpu();
+    struct tcb *self = kernel_enter_yielding();
+    if (!self || !sched_deterministic())
+        sched_yield_cpu();
     if (self)
         kernel_exit(self);
     return 0;

@@ -283,7 +283,7 @@ static void segv_handler(int sig, siginfo_t *si, void *ucv)
     }
     unsigned access = (err & X86_PF_WRITE) ? RIGHT_W : (err & X86_PF_INSTR) ? RIGHT_X : RIGHT_R;
 
-    atomic_store_explicit(&self->run, RUN_KERNEL, memory_order_seq_cst);
+    kernel_enter_fault(self); /* a scheduling point: another thread may run first */
     undo_valgrind_push(uc, addr, ip);
     if (wild)
         raise_exception(self, uc, addr, ip, access,

@@ -384,6 +384,8 @@ bool ipc_is_sending(struct tcb *t);
 
 /* Entering and leaving the kernel on the calling thread. */
 struct tcb *kernel_enter(void);
+struct tcb *kernel_enter_yielding(void);
+void kernel_enter_fault(struct tcb *self);
 void kernel_exit(struct tcb *self);
 
 /*

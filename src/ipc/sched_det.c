@@ -219,8 +219,9 @@ static void report_deadlock(void)
 {
     char line[160];
     int n = snprintf(line, sizeof(line),
-                     "l4sim: deadlock at virtual time %llu us: every thread waits forever\n",
-                     (unsigned long long) det.vclock);
+                     "l4sim: deadlock at virtual time %llu us (seed %llu): every thread waits "
+                     "forever\n",
+                     (unsigned long long) det.vclock, (unsigned long long) kernel.cfg.seed);
     ssize_t ignored = write(2, line, (size_t) n);
     for (word_t no = THREADNO_USER_BASE; no < kernel.tcb_count; no++) {
         struct tcb *t = &kernel.tcbs[no];

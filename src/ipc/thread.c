@@ -45,17 +45,44 @@ static unsigned window_stack_register(struct tcb *self, word_t sp);
 
 /* ------------------------------------------------------ kernel entry/exit */
 
-struct tcb *kernel_enter(void)
+static struct tcb *enter(bool yielding)
 {
     struct tcb *t = current_tcb;
     if (t) {
         atomic_store_explicit(&t->run, RUN_KERNEL, memory_order_seq_cst);
-        if (sched_deterministic())
+        if (sched_deterministic() && yielding)
+            sched_det_yield(t);
+        else if (sched_deterministic())
             sched_det_kernel_entry(t); /* every kernel entry is a scheduling point */
         if (fault_check(FP_THREAD_CRASH, t, ID_NIL, 0, false, NULL))
             thread_crash(t);
     }
     return t;
+}
+
+struct tcb *kernel_enter(void)
+{
+    return enter(false);
+}
+
+/* ThreadSwitch: its entry is the yield itself (one decision, one entry's time). */
+struct tcb *kernel_enter_yielding(void)
+{
+    return enter(true);
+}
+
+/*
+ * A fault is a kernel entry too: in deterministic mode a scheduling point
+ * that takes an entry's time, like a system call. Called by the SIGSEGV
+ * handler on the thread's alternate stack, with the thread holding the
+ * CPU; it may wait there for the CPU again. Not a thread/crash point:
+ * that one is at system calls (docs/faults.md).
+ */
+void kernel_enter_fault(struct tcb *self)
+{
+    atomic_store_explicit(&self->run, RUN_KERNEL, memory_order_seq_cst);
+    if (sched_deterministic())
+        sched_det_kernel_entry(self);
 }
 
 /*
