@@ -56,6 +56,10 @@ static bool find_ram(L4_Word_t *lo, L4_Word_t *hi)
     return false;
 }
 
+/* Which frames sigma0 gave, while take_memory asks: here, not on its
+ * stack, so that mm_fini frees it when the run ends in the middle. */
+static bool *frames_taken;
+
 /* Take every page sigma0 will give, biggest pieces first. */
 static bool take_memory(void)
 {
@@ -64,7 +68,7 @@ static bool take_memory(void)
         return false;
     mm.ram_base = lo;
     mm.frame_count = (uint32_t) ((hi - lo) >> PAGE_SHIFT);
-    bool *owned = calloc(mm.frame_count, sizeof(*owned));
+    bool *owned = frames_taken = calloc(mm.frame_count, sizeof(*owned));
     if (!owned)
         return false;
     L4_ThreadId_t s0 = L4_Sigma0Id(L4_GetKernelInterface());
@@ -78,6 +82,7 @@ static bool take_memory(void)
         }
     bool ok = frames_init(owned);
     free(owned);
+    frames_taken = NULL;
     return ok;
 }
 
@@ -241,6 +246,8 @@ void mm_fini(void)
         free(rq);
     }
     parked_tail = NULL;
+    free(frames_taken);
+    frames_taken = NULL;
     io_fini();
     spaces_fini();
     frames_fini();
