@@ -4,7 +4,8 @@
 # same run the same seeds without faults as the baseline. One JSON object per
 # line, like l4sim-bench: seeds per CPU-second, simulated/wall time and the
 # outcomes of each campaign, then each scenario's cost ratio with faults to
-# without.
+# without. The replay lines of runs that failed, deadlocked or crashed go
+# to stderr.
 #
 #   bench/campaign.sh [-n SEEDS] [-j JOBS] [L4SIM]
 #
@@ -54,6 +55,8 @@ campaign() {
     printf '{"name":"%s","scenario":"%s","seeds":%s,"jobs":%s,"seeds_per_cpu_s":%s,"sim_wall_ratio":%s,"outcomes":{%s}}\n' \
         "$name" "$scenario" "$seeds" "$jobs" "$rate" "$ratio" "$outcomes"
     echo "$rate" >"$tmp/$name.rate"
+    # The runs to look at, as the campaign names them: on stderr.
+    sed -n '/^replay/,$p' "$out" | sed "s/^/$name: /" >&2
 }
 
 for scenario in ipc fork restart; do
