@@ -256,10 +256,11 @@ static void undo_valgrind_push(ucontext_t *uc, word_t addr, word_t ip)
  * memory, has gone wrong by itself: that is its exception, as on a real
  * kernel, and no reason to take the whole simulator down.
  */
-static bool thread_went_wild(word_t addr, word_t ip, word_t err)
+static bool thread_went_wild(word_t addr, word_t ip)
 {
-    (void) err;
-    if (addr == ip) /* an instruction fetch (Valgrind leaves the error code 0) */
+    /* An instruction fetch; not told by the error code's fetch bit, which
+     * Valgrind leaves 0. */
+    if (addr == ip)
         return true;
     return ip >= (word_t) arch_user_switch && ip < (word_t) arch_user_switch_end;
 }
@@ -275,7 +276,7 @@ static void segv_handler(int sig, siginfo_t *si, void *ucv)
      * it anywhere is the task's too, not a bug of the host program. */
     bool task_code = self && self->space && window_owner(ip) == self->space;
     word_t err = (word_t) uc->uc_mcontext.gregs[REG_ERR];
-    bool wild = !owner && !task_code && thread_went_wild(addr, ip, err);
+    bool wild = !owner && !task_code && thread_went_wild(addr, ip);
     if (!self || (!owner && !task_code && !wild) ||
         atomic_load_explicit(&self->run, memory_order_acquire) != RUN_USER) {
         pass_on(sig, si, ucv);
