@@ -63,6 +63,8 @@ extern const struct demo *const demo_table[];
 extern const unsigned demo_count;
 const struct demo *demo_find(const char *name);
 const char *demo_outcome_name(enum demo_outcome o);
+/* An error the demo reported and got over: ok becomes recovered; worse stays. */
+void demo_recovered(enum demo_outcome *o);
 
 /*
  * One option shared by every command that runs a system (--seed, --faults,

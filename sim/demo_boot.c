@@ -275,8 +275,7 @@ static void report_error(struct boot_demo *d, const char *what, int err)
 {
     printf("    -> %s failed: %s; the root task reports it and carries on\n", what,
            l4srv_strerror(err));
-    if (d->outcome == DEMO_OK)
-        d->outcome = DEMO_RECOVERED;
+    demo_recovered(&d->outcome);
 }
 
 /* The creation order and every server's pager, as the kernel says. */

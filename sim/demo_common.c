@@ -39,6 +39,12 @@ const char *demo_outcome_name(enum demo_outcome o)
     return (unsigned) o < sizeof(names) / sizeof(names[0]) ? names[o] : "crash";
 }
 
+void demo_recovered(enum demo_outcome *o)
+{
+    if (*o == DEMO_OK)
+        *o = DEMO_RECOVERED;
+}
+
 void demo_config(const struct demo_options *opt, struct l4sim_config *cfg)
 {
     l4sim_config_init(cfg);

@@ -60,8 +60,7 @@ static void measured_wrong(struct demo_state *st, const char *what)
 
 static void recovered(struct demo_state *st)
 {
-    if (st->outcome == DEMO_OK)
-        st->outcome = DEMO_RECOVERED;
+    demo_recovered(&st->outcome);
 }
 
 /* Read a side's figures from the MM server; false after saying why not. */

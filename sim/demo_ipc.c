@@ -74,8 +74,7 @@ static bool failed_ipc(struct demo_state *st, L4_MsgTag_t tag, const char *what)
         return false;
     printf("    -> %s failed: %s; the client reports it and carries on\n", what,
            L4_IpcErrorCode_String(L4_ErrorCode()));
-    if (st->outcome == DEMO_OK)
-        st->outcome = DEMO_RECOVERED;
+    demo_recovered(&st->outcome);
     return true;
 }
 

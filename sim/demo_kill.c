@@ -45,8 +45,7 @@ static struct kill_demo {
 static void report_error(const char *what, int err)
 {
     printf("    -> %s failed: %s; the demo reports it and carries on\n", what, l4srv_strerror(err));
-    if (kd.outcome == DEMO_OK)
-        kd.outcome = DEMO_RECOVERED;
+    demo_recovered(&kd.outcome);
 }
 
 static void wrong(const char *what)
@@ -146,8 +145,7 @@ static bool collect(int offset, atomic_bool *flag)
     if (L4_IpcFailed(tag) && !atomic_load(flag)) {
         printf("    -> thread %lu did not report: %s\n", L4_ThreadNo(demo_thread(offset)),
                L4_IpcErrorCode_String(L4_ErrorCode()));
-        if (kd.outcome == DEMO_OK)
-            kd.outcome = DEMO_RECOVERED;
+        demo_recovered(&kd.outcome);
         return false;
     }
     return true;
@@ -271,8 +269,7 @@ static void line_up_waiters(void)
                "instead\n",
                L4_ThreadNo(demo_thread(CALLER)));
         kd.caller_phase = 1;
-        if (kd.outcome == DEMO_OK)
-            kd.outcome = DEMO_RECOVERED;
+        demo_recovered(&kd.outcome);
     } else if (c != L4_SCHEDRESULT_PENDING_SEND) {
         wrong("the caller is not blocked on the ticker");
     }
@@ -334,8 +331,7 @@ static bool wait_and_kill(void)
     }
     printf("    -> the kill was not confirmed (a lost message), so the checks on the dead task "
            "are skipped\n");
-    if (kd.outcome == DEMO_OK)
-        kd.outcome = DEMO_RECOVERED;
+    demo_recovered(&kd.outcome);
     return false;
 }
 

@@ -78,8 +78,7 @@ void demo_echo_task_lines(const struct demo_options *opt, struct l4sim_config *c
 
 static void recovered(struct conductor *c)
 {
-    if (*c->outcome == DEMO_OK)
-        *c->outcome = DEMO_RECOVERED;
+    demo_recovered(c->outcome);
 }
 
 static bool take_held(struct conductor *c, L4_Word_t stage, struct checkpoint *cp)

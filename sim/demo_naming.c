@@ -26,8 +26,7 @@ static enum demo_outcome outcome;
 static void report_error(const char *what, int err)
 {
     printf("    -> %s failed: %s; the demo reports it and carries on\n", what, l4srv_strerror(err));
-    if (outcome == DEMO_OK)
-        outcome = DEMO_RECOVERED;
+    demo_recovered(&outcome);
 }
 
 static void wrong(const char *what)

@@ -80,8 +80,7 @@ struct demo_state {
 
 static void recovered(struct demo_state *st)
 {
-    if (st->outcome == DEMO_OK)
-        st->outcome = DEMO_RECOVERED;
+    demo_recovered(&st->outcome);
 }
 
 static bool failed_ipc(struct demo_state *st, L4_MsgTag_t tag, const char *what)

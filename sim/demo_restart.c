@@ -40,8 +40,7 @@ static void wrong(struct service *s, const char *what)
 /* An error that the demo gets over: the run counts as recovered. */
 static void recovered(struct service *s)
 {
-    if (s->outcome == DEMO_OK)
-        s->outcome = DEMO_RECOVERED;
+    demo_recovered(&s->outcome);
 }
 
 static void setback(struct service *s, const char *what, int err)

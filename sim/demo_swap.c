@@ -38,8 +38,7 @@ static void wrong_result(struct demo_state *st, const char *what)
 
 static void recovered(struct demo_state *st)
 {
-    if (st->outcome == DEMO_OK)
-        st->outcome = DEMO_RECOVERED;
+    demo_recovered(&st->outcome);
 }
 
 /* The MM server's figures, and the task's when it has one; false after saying why not. */
