@@ -431,6 +431,7 @@ static int follow_kip_links(void *arg)
         {L4SIM_KIP_UTCB, (void (*)(void)) l4sim_sys_utcb},
         {L4SIM_KIP_KDB_PRINT, (void (*)(void)) l4sim_sys_kdb_print},
         {L4SIM_KIP_FAULT_QUERY, (void (*)(void)) l4sim_sys_fault_query},
+        {L4SIM_KIP_THREAD_STATS, (void (*)(void)) l4sim_sys_thread_stats},
     };
     for (unsigned i = 0; i < sizeof(links) / sizeof(links[0]); i++)
         H_EQ(kip[links[i].word] + (L4_Word_t) kip, (L4_Word_t) links[i].entry);
